@@ -1,0 +1,10 @@
+"""Every table's module, imported in one place so Alembic (and tests) see the whole schema."""
+
+from bot.circles import models as circles_models
+from bot.db.base import Base
+from bot.db.state import BotState
+from bot.profiles import models as profiles_models
+
+metadata = Base.metadata
+
+__all__ = ["BotState", "circles_models", "metadata", "profiles_models"]

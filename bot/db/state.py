@@ -1,0 +1,30 @@
+"""Small key/value facts the bot keeps about itself (e.g. the hash of the last command sync)."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db.base import Base
+from bot.db.engine import Database
+
+
+class BotState(Base):
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+async def get_value(db: Database, key: str) -> str | None:
+    async with db.reader() as session:
+        return await session.scalar(select(BotState.value).where(BotState.key == key))
+
+
+async def set_value(db: Database, key: str, value: str) -> None:
+    async with db.transaction() as session:
+        row = await session.get(BotState, key)
+        if row is None:
+            session.add(BotState(key=key, value=value))
+        else:
+            row.value = value

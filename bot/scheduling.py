@@ -1,0 +1,159 @@
+"""The scheduler seam. The database is the source of truth; the scheduler only holds wake-ups.
+
+Features register *handlers* (what to do when a wake-up fires) and *planners* (which wake-ups the
+database implies). At start-up every planner runs once for the guilds this process owns; after a change
+(a schedule edited, a circle's timezone moved) the feature re-plans just that circle. Wake-up ids are
+stable (``standup-open:{circle_id}``), so planning again replaces rather than duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot import logs
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class PlanScope:
+    """What a planner should (re)plan: every circle of the owned guilds, or one circle."""
+
+    owned_guilds: Callable[[int], bool]
+    circle_id: int | None = None
+
+    def covers(self, guild_id: int, circle_id: int) -> bool:
+        return self.owned_guilds(guild_id) and (self.circle_id is None or self.circle_id == circle_id)
+
+
+Planner = Callable[[PlanScope], Awaitable[None]]
+
+
+class Scheduler(Protocol):
+    def register(self, name: str, handler: Handler) -> None: ...
+    def at(self, job_id: str, when: datetime, handler: str, **kwargs: Any) -> None: ...
+    def cancel(self, job_id: str) -> None: ...
+    def job_ids(self) -> list[str]: ...
+    def start(self) -> None: ...
+    def shutdown(self) -> None: ...
+
+
+class Planners:
+    """The planners features registered, run together at start-up or for one circle after a change."""
+
+    def __init__(self) -> None:
+        self._planners: list[Planner] = []
+
+    def add(self, planner: Planner) -> None:
+        self._planners.append(planner)
+
+    async def plan(self, scope: PlanScope) -> None:
+        for planner in self._planners:
+            await planner(scope)
+
+
+def shard_owner(shard_count: int, shard_ids: Collection[int]) -> Callable[[int], bool]:
+    """Discord's rule for which shard receives a guild: (guild_id >> 22) % shard_count."""
+    owned = frozenset(shard_ids)
+    return lambda guild_id: (guild_id >> 22) % shard_count in owned
+
+
+class _HandlerRegistry:
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+
+    def register(self, name: str, handler: Handler) -> None:
+        if name in self._handlers:
+            raise ValueError(f"handler {name!r} registered twice")
+        self._handlers[name] = handler
+
+    async def run(self, job_id: str, handler: str, kwargs: dict[str, Any]) -> None:
+        with logs.context(job=job_id):
+            try:
+                await self._handlers[handler](**kwargs)
+            except Exception:
+                # A failed wake-up must not kill the scheduler; the next planning pass retries it.
+                log.exception("scheduled job failed")
+
+
+class APScheduler(_HandlerRegistry):
+    """APScheduler 3.x with an in-memory job store: wake-ups only, rebuilt from the database at start-up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+
+    def at(self, job_id: str, when: datetime, handler: str, **kwargs: Any) -> None:
+        self._scheduler.add_job(
+            self.run,
+            DateTrigger(run_date=when, timezone=UTC),
+            args=[job_id, handler, kwargs],
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            # However late the loop gets to it, run it: the handler decides from the database
+            # whether the occurrence is still due, already done, or missed.
+            misfire_grace_time=None,
+        )
+
+    def cancel(self, job_id: str) -> None:
+        if self._scheduler.get_job(job_id) is not None:
+            self._scheduler.remove_job(job_id)
+
+    def job_ids(self) -> list[str]:
+        return [job.id for job in self._scheduler.get_jobs()]
+
+    def next_run(self, job_id: str) -> datetime | None:
+        job = self._scheduler.get_job(job_id)
+        return job.next_run_time if job is not None else None
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+
+class FakeScheduler(_HandlerRegistry):
+    """For tests: holds wake-ups in a dict; ``run_due(now)`` fires those due, in time order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.jobs: dict[str, tuple[datetime, str, dict[str, Any]]] = {}
+        self.running = False
+
+    def at(self, job_id: str, when: datetime, handler: str, **kwargs: Any) -> None:
+        self.jobs[job_id] = (when, handler, kwargs)
+
+    def cancel(self, job_id: str) -> None:
+        self.jobs.pop(job_id, None)
+
+    def job_ids(self) -> list[str]:
+        return sorted(self.jobs)
+
+    def start(self) -> None:
+        self.running = True
+
+    def shutdown(self) -> None:
+        self.running = False
+
+    async def run_due(self, now: datetime) -> list[str]:
+        ran: list[str] = []
+        while True:
+            due = sorted((when, job_id) for job_id, (when, _, _) in self.jobs.items() if when <= now)
+            if not due:
+                return ran
+            job_id = due[0][1]
+            _, handler, kwargs = self.jobs.pop(job_id)
+            await self.run(job_id, handler, kwargs)
+            ran.append(job_id)

@@ -1,0 +1,1 @@
+"""Discord glue: one package per feature, each an extension with ``async def setup(bot)``."""
