@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/circles.db"
 SUPPORTED_DATABASE_PREFIXES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
@@ -57,6 +58,10 @@ class Settings(BaseSettings):
     def _check_database_url(cls, value: str) -> str:
         if not value.startswith(SUPPORTED_DATABASE_PREFIXES):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        try:
+            make_url(value)
+        except Exception:  # SQLAlchemy raises ArgumentError or a bare ValueError (e.g. a bad port)
+            raise ValueError("cannot be parsed: check the user, host, port and database name") from None
         return value
 
     @field_validator("shard_ids")
