@@ -22,12 +22,15 @@ import cogs
 from bot import logs
 from bot.db import state
 from bot.errors import UserError
+from bot.pacing import Pacer
 from bot.scheduling import PlanScope, shard_owner
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 COMMAND_HASH_KEY = "command_sync_hash"
+# Discord exempts interaction responses and followups from the global rate limit.
+INTERACTION_PATHS = ("/interactions/", "/webhooks/")
 
 
 def intents() -> discord.Intents:
@@ -182,9 +185,22 @@ class CirclesBot(commands.AutoShardedBot):
             **shard_options,
         )
         self.services = services
+        self.pacer = Pacer()
+        self._pace_requests()
         self.dev_guild_id = dev_guild_id
         self.sync_on_start = sync_commands
         self._ready_hooks: list[Callable[[], Awaitable[None]]] = []
+
+    def _pace_requests(self) -> None:
+        """Every REST call except interaction answers waits for the pacer (those have no global limit)."""
+        send = self.http.request
+
+        async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
+            if not route.path.startswith(INTERACTION_PATHS):
+                await self.pacer.acquire()
+            return await send(route, **kwargs)
+
+        self.http.request = paced  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         for name in extension_names():

@@ -1,0 +1,1 @@
+"""Async standups: a daily thread per circle, answers by modal, one gentle reminder, a warm summary."""

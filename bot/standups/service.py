@@ -1,0 +1,853 @@
+"""Standup use cases: schedules, exactly-once openings, answers, the reminder and the close.
+
+Exactly once: every wake-up first *claims* its step in the database (a unique occurrence row for the
+opening; a conditional UPDATE for the reminder and the close) and only the winner talks to Discord. The
+claim commits before anything is sent, so restarts, retries and several processes cannot double a post.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.actors import Actor
+from bot.circles.activity import Activity
+from bot.circles.models import Circle, CircleMember
+from bot.circles.service import CircleService, CircleView, require_host
+from bot.clock import Clock
+from bot.db import Database
+from bot.errors import Conflict, InvalidInput, NotFound
+from bot.profiles.service import ProfileService
+from bot.scheduling import PlanScope, Scheduler
+from bot.standups import questions as q
+from bot.standups.models import StandupAnswer, StandupOccurrence, StandupSchedule, StandupSkip
+from bot.standups.schedule import (
+    ScheduleSpec,
+    Slot,
+    current_or_next,
+    default_reminder,
+    local_day,
+    next_opening,
+    slot_for,
+)
+from bot.standups.streaks import Outcome, streak
+from bot.standups.views import (
+    AnswerForm,
+    AnswerPosted,
+    BlockerLink,
+    CloseSummary,
+    HistoryEntry,
+    OpeningClaim,
+    ReminderClaim,
+    ScheduleChange,
+    ScheduleView,
+)
+from bot.timeparse import days_to_mask, format_days, format_hhmm, mask_to_days, parse_timezone
+
+OPEN_HANDLER = "standup.open"
+REMIND_HANDLER = "standup.remind"
+CLOSE_HANDLER = "standup.close"
+# A claim whose opening never finished (the process died mid-way) may be taken over after this long.
+CLAIM_LEASE = timedelta(minutes=2)
+MISSED_LOOKBACK_DAYS = 7
+HISTORY_MAX_DAYS = 90
+STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSED, STATUS_MISSED = "claimed", "open", "closed", "missed"
+LIVE = (STATUS_CLAIMED, STATUS_OPEN)
+
+
+def open_job_id(circle_id: int) -> str:
+    return f"standup-open:{circle_id}"
+
+
+def recover_job_id(occurrence_id: int) -> str:
+    return f"standup-recover:{occurrence_id}"
+
+
+def remind_job_id(occurrence_id: int) -> str:
+    return f"standup-remind:{occurrence_id}"
+
+
+def close_job_id(occurrence_id: int) -> str:
+    return f"standup-close:{occurrence_id}"
+
+
+def _schedule_view(row: StandupSchedule, circle: Circle) -> ScheduleView:
+    return ScheduleView(
+        circle_id=row.circle_id,
+        guild_id=row.guild_id,
+        circle_name=circle.name,
+        open_time=time(row.open_minute // 60, row.open_minute % 60),
+        days=mask_to_days(row.days_mask),
+        timezone=row.timezone or circle.timezone,
+        follows_circle_timezone=row.timezone is None,
+        window_hours=row.window_hours,
+        reminder_minutes=row.reminder_minutes,
+        questions=tuple(row.questions),
+        paused=row.paused,
+        updated_at=row.updated_at,
+    )
+
+
+def parse_reminder(text: str | None, window_hours: int) -> int | None:
+    """Minutes after opening, or ``off``; default 75 % of the window. Must fall inside the window."""
+    if text is None or not text.strip():
+        return default_reminder(window_hours)
+    word = text.strip().lower()
+    if word in ("off", "none", "no"):
+        return None
+    if not word.isdigit() or not 1 <= int(word) < window_hours * 60:
+        raise InvalidInput(
+            f"`reminder` is minutes after opening (1–{window_hours * 60 - 1} for a {window_hours} h window) or `off`."
+        )
+    return int(word)
+
+
+class StandupService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        scheduler: Scheduler,
+        circles: CircleService,
+        profiles: ProfileService,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.scheduler = scheduler
+        self.circles = circles
+        self.profiles = profiles
+
+    # ----- host: schedules -------------------------------------------------------------------------
+
+    async def set_schedule(
+        self,
+        actor: Actor,
+        circle_id: int,
+        *,
+        open_time: time,
+        days: frozenset[int],
+        timezone: str | None = None,
+        window_hours: int | None = None,
+        reminder: str | None = None,
+        questions: str | None = None,
+    ) -> ScheduleChange:
+        window = 8 if window_hours is None else window_hours
+        if not 1 <= window <= 23:
+            raise InvalidInput("`window_hours` must be from 1 to 23 hours (default 8).")
+        reminder_minutes = parse_reminder(reminder, window)
+        question_list = q.parse_questions(questions)
+        tz = parse_timezone(timezone) if timezone else None
+        async with self.db.transaction() as session:
+            circle = await self._circle(session, actor.guild_id, circle_id)
+            require_host(actor, self._circle_view(circle))
+            row = await session.get(StandupSchedule, circle_id)
+            if row is None:
+                row = StandupSchedule(circle_id=circle_id, guild_id=actor.guild_id, paused=False)
+                session.add(row)
+            row.open_minute = open_time.hour * 60 + open_time.minute
+            row.days_mask = days_to_mask(days)
+            row.timezone = tz
+            row.window_hours = window
+            row.reminder_minutes = reminder_minutes
+            row.questions = list(question_list)
+            row.updated_at = self.clock.now()
+            await session.flush()
+            view = _schedule_view(row, circle)
+        return await self._replanned(view)
+
+    async def set_paused(self, actor: Actor, circle_id: int, paused: bool) -> ScheduleChange:
+        async with self.db.transaction() as session:
+            circle = await self._circle(session, actor.guild_id, circle_id)
+            require_host(actor, self._circle_view(circle))
+            row = await self._schedule_row(session, circle)
+            row.paused = paused
+            row.updated_at = self.clock.now()
+            view = _schedule_view(row, circle)
+        return await self._replanned(view)
+
+    async def skip(self, actor: Actor, circle_id: int, day: date) -> ScheduleChange:
+        async with self.db.transaction() as session:
+            circle = await self._circle(session, actor.guild_id, circle_id)
+            require_host(actor, self._circle_view(circle))
+            view = _schedule_view(await self._schedule_row(session, circle), circle)
+            today = local_day(self.clock.now(), view.timezone)
+            if day < today:
+                raise InvalidInput("That day has passed. Give today or a later date.")
+            if day > today + timedelta(days=366):
+                raise InvalidInput("Skips can be set up to a year ahead.")
+            held = await session.scalar(
+                select(StandupOccurrence.status).where(
+                    StandupOccurrence.circle_id == circle_id, StandupOccurrence.local_date == day
+                )
+            )
+            if held in LIVE or held == STATUS_CLOSED:
+                raise Conflict(f"The standup of {day:%a %d %b} has already opened; it can't be skipped now.")
+            if await session.get(StandupSkip, (circle_id, day)) is None:
+                session.add(StandupSkip(circle_id=circle_id, local_date=day))
+        return await self._replanned(view)
+
+    async def get_schedule(self, guild_id: int, circle_id: int) -> ScheduleView | None:
+        async with self.db.reader() as session:
+            circle = await self._circle(session, guild_id, circle_id)
+            row = await session.get(StandupSchedule, circle_id)
+            return _schedule_view(row, circle) if row else None
+
+    async def _replanned(self, view: ScheduleView) -> ScheduleChange:
+        await self.plan(PlanScope(owned_guilds=lambda _g: True, circle_id=view.circle_id))
+        slot = None if view.paused else await self._next_slot(view, self.clock.now())
+        return ScheduleChange(view, slot.opens_at if slot else None)
+
+    # ----- planning: which wake-ups the database implies ------------------------------------------------
+
+    async def plan(self, scope: PlanScope) -> None:
+        """(Re)schedule every wake-up in scope with a handful of queries, whatever the number of circles."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            query = select(StandupSchedule, Circle).join(Circle, Circle.id == StandupSchedule.circle_id)
+            live_query = select(StandupOccurrence).where(StandupOccurrence.status.in_(LIVE))
+            skip_query = select(StandupSkip).where(StandupSkip.local_date >= (now - timedelta(days=2)).date())
+            recent_query = select(StandupOccurrence.circle_id, StandupOccurrence.local_date).where(
+                StandupOccurrence.local_date >= (now - timedelta(days=MISSED_LOOKBACK_DAYS + 1)).date()
+            )
+            if scope.circle_id is not None:
+                query = query.where(StandupSchedule.circle_id == scope.circle_id)
+                live_query = live_query.where(StandupOccurrence.circle_id == scope.circle_id)
+                skip_query = skip_query.where(StandupSkip.circle_id == scope.circle_id)
+                recent_query = recent_query.where(StandupOccurrence.circle_id == scope.circle_id)
+            schedules = [
+                _schedule_view(row, circle)
+                for row, circle in (await session.execute(query)).all()
+                if scope.covers(circle.guild_id, circle.id)
+            ]
+            live = [o for o in await session.scalars(live_query) if scope.owned_guilds(o.guild_id)]
+            skips: dict[int, set[date]] = {}
+            for skip in await session.scalars(skip_query):
+                skips.setdefault(skip.circle_id, set()).add(skip.local_date)
+            held: set[tuple[int, date]] = {(cid, day) for cid, day in (await session.execute(recent_query)).all()}
+
+            for occurrence in live:
+                self._plan_occurrence(occurrence)
+            planned = {s.circle_id for s in schedules}
+            if scope.circle_id is not None and scope.circle_id not in planned:
+                self.scheduler.cancel(open_job_id(scope.circle_id))
+            for view in schedules:
+                circle_skips = frozenset(skips.get(view.circle_id, ()))
+                self._record_missed(session, view, now, circle_skips, held)
+                slot = None if view.paused else self._upcoming(view.spec, now, circle_skips, held, view.circle_id)
+                if slot is None:
+                    self.scheduler.cancel(open_job_id(view.circle_id))
+                else:
+                    self.scheduler.at(
+                        open_job_id(view.circle_id),
+                        max(slot.opens_at, now),
+                        OPEN_HANDLER,
+                        circle_id=view.circle_id,
+                        local_date=slot.local_date.isoformat(),
+                    )
+
+    @staticmethod
+    def _upcoming(
+        spec: ScheduleSpec, now: datetime, skips: frozenset[date], held: set[tuple[int, date]], circle_id: int
+    ) -> Slot | None:
+        """The slot to open next: the current window if it has no occurrence yet (catch-up), else the next."""
+        slot = current_or_next(spec, now, skips)
+        while slot is not None and (circle_id, slot.local_date) in held:
+            slot = next_opening(spec, slot.opens_at, skips)
+        return slot
+
+    def _record_missed(
+        self,
+        session: AsyncSession,
+        view: ScheduleView,
+        now: datetime,
+        skips: frozenset[date],
+        held: set[tuple[int, date]],
+    ) -> None:
+        """A standup whose whole window passed while the bot was down is recorded, never opened late."""
+        if view.paused:
+            return
+        today = local_day(now, view.timezone)
+        for back in range(MISSED_LOOKBACK_DAYS + 1):
+            day = today - timedelta(days=back)
+            if day.weekday() not in view.days or day in skips:
+                continue
+            slot = slot_for(view.spec, day)
+            if slot.closes_at > now:
+                continue
+            # A slot from before the schedule was last set was never promised, so it is not "missed".
+            if (view.circle_id, day) not in held and slot.opens_at >= view.updated_at:
+                session.add(self._occurrence_row(view, slot, STATUS_MISSED, now))
+                held.add((view.circle_id, day))
+            return  # only the latest passed slot: older gaps are history, not news
+
+    def _plan_occurrence(self, occurrence: StandupOccurrence) -> None:
+        if occurrence.status == STATUS_CLAIMED:
+            # A claim never finished (crash between claim and post): wake up after the lease to recover it.
+            self.scheduler.at(
+                recover_job_id(occurrence.id),
+                max(occurrence.claimed_at + CLAIM_LEASE, self.clock.now()),
+                OPEN_HANDLER,
+                circle_id=occurrence.circle_id,
+                local_date=occurrence.local_date.isoformat(),
+            )
+            return
+        if occurrence.reminder_at is not None and occurrence.reminder_sent_at is None:
+            self.scheduler.at(
+                remind_job_id(occurrence.id), occurrence.reminder_at, REMIND_HANDLER, occurrence_id=occurrence.id
+            )
+        self.scheduler.at(close_job_id(occurrence.id), occurrence.closes_at, CLOSE_HANDLER, occurrence_id=occurrence.id)
+
+    async def _next_slot(self, view: ScheduleView, after: datetime) -> Slot | None:
+        async with self.db.reader() as session:
+            skips = frozenset(
+                await session.scalars(
+                    select(StandupSkip.local_date).where(
+                        StandupSkip.circle_id == view.circle_id, StandupSkip.local_date >= after.date() - timedelta(1)
+                    )
+                )
+            )
+            held = {
+                (view.circle_id, d)
+                for d in await session.scalars(
+                    select(StandupOccurrence.local_date).where(
+                        StandupOccurrence.circle_id == view.circle_id,
+                        StandupOccurrence.local_date >= after.date() - timedelta(1),
+                    )
+                )
+            }
+        return self._upcoming(view.spec, after, skips, held, view.circle_id)
+
+    @staticmethod
+    def _occurrence_row(view: ScheduleView, slot: Slot, status: str, now: datetime) -> StandupOccurrence:
+        return StandupOccurrence(
+            circle_id=view.circle_id,
+            guild_id=view.guild_id,
+            local_date=slot.local_date,
+            opens_at=slot.opens_at,
+            closes_at=slot.closes_at,
+            reminder_at=slot.reminder_at,
+            questions=list(view.questions),
+            status=status,
+            claimed_at=now,
+            channel_id=0,
+            excused=[],
+        )
+
+    # ----- wake-ups: claim, then (only the winner) talk to Discord -------------------------------------------
+
+    async def claim_opening(self, circle_id: int, local_date: date) -> OpeningClaim | None:
+        """Claim the standup of (circle, day). None when it is not due, or someone else has it."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            found = (
+                await session.execute(
+                    select(StandupSchedule, Circle)
+                    .join(Circle, Circle.id == StandupSchedule.circle_id)
+                    .where(StandupSchedule.circle_id == circle_id)
+                )
+            ).first()
+            if found is None:
+                return None
+            row, circle = found
+            view = _schedule_view(row, circle)
+            existing = await session.scalar(
+                select(StandupOccurrence).where(
+                    StandupOccurrence.circle_id == circle_id, StandupOccurrence.local_date == local_date
+                )
+            )
+            if existing is not None:
+                return await self._recover(session, existing, circle, now)
+            skipped = await session.get(StandupSkip, (circle_id, local_date))
+            if view.paused or skipped is not None or local_date.weekday() not in view.days:
+                return None
+            slot = slot_for(view.spec, local_date)
+            if now < slot.opens_at - timedelta(minutes=1):
+                return None  # woken early (clock change): the planner will wake us again
+            late = now >= slot.closes_at
+            occurrence = self._occurrence_row(view, slot, STATUS_MISSED if late else STATUS_CLAIMED, now)
+            occurrence.channel_id = circle.channel_id
+            try:
+                async with session.begin_nested():
+                    session.add(occurrence)
+            except IntegrityError:
+                return None  # another process claimed it between our read and our insert
+            if late:
+                return None
+            return self._claim_of(occurrence, circle)
+
+    async def _recover(
+        self, session: AsyncSession, existing: StandupOccurrence, circle: Circle, now: datetime
+    ) -> OpeningClaim | None:
+        """Take over an opening whose claimer died before posting, once its lease has run out."""
+        if existing.status != STATUS_CLAIMED or existing.claimed_at > now - CLAIM_LEASE:
+            return None
+        if now >= existing.closes_at:
+            existing.status = STATUS_MISSED
+            return None
+        taken = await session.execute(
+            update(StandupOccurrence)
+            .where(StandupOccurrence.id == existing.id, StandupOccurrence.claimed_at == existing.claimed_at)
+            .values(claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(taken, "rowcount", 0) != 1:
+            return None
+        return self._claim_of(existing, circle)
+
+    @staticmethod
+    def _claim_of(occurrence: StandupOccurrence, circle: Circle) -> OpeningClaim:
+        return OpeningClaim(
+            occurrence_id=occurrence.id,
+            circle_id=circle.id,
+            circle_name=circle.name,
+            guild_id=circle.guild_id,
+            channel_id=occurrence.channel_id or circle.channel_id,
+            local_date=occurrence.local_date,
+            opens_at=occurrence.opens_at,
+            closes_at=occurrence.closes_at,
+            questions=tuple(occurrence.questions),
+            thread_id=occurrence.thread_id,
+            message_id=occurrence.message_id,
+        )
+
+    async def record_thread(self, occurrence_id: int, thread_id: int) -> None:
+        """Remember the thread as soon as it exists, so a crash after this point reuses it."""
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(StandupOccurrence).where(StandupOccurrence.id == occurrence_id).values(thread_id=thread_id)
+            )
+
+    async def mark_open(self, occurrence_id: int, message_id: int) -> None:
+        async with self.db.transaction() as session:
+            occurrence = await session.get(StandupOccurrence, occurrence_id)
+            if occurrence is None:
+                return
+            occurrence.message_id = message_id
+            occurrence.status = STATUS_OPEN
+        # Plans this occurrence's reminder and close, and the circle's next opening.
+        await self.plan(PlanScope(owned_guilds=lambda _g: True, circle_id=occurrence.circle_id))
+
+    async def claim_reminder(self, occurrence_id: int) -> ReminderClaim | None:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            claimed = await session.execute(
+                update(StandupOccurrence)
+                .where(
+                    StandupOccurrence.id == occurrence_id,
+                    StandupOccurrence.status == STATUS_OPEN,
+                    StandupOccurrence.reminder_sent_at.is_(None),
+                )
+                .values(reminder_sent_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
+                return None
+            occurrence = await session.get(StandupOccurrence, occurrence_id)
+            assert occurrence is not None and occurrence.thread_id is not None
+            if now >= occurrence.closes_at:
+                return None  # too late to nudge anyone; the claim still stops any retry
+            members = await self._member_ids(session, occurrence.circle_id)
+            answered = await self._answered_ids(session, occurrence_id)
+            profiles = await self.profiles.get_many(occurrence.guild_id, members)
+            remind = tuple(
+                uid
+                for uid in members
+                if uid not in answered
+                and profiles[uid].standup_reminders
+                and not profiles[uid].is_away_on(self._member_today(profiles[uid].zone, now))
+            )
+            return ReminderClaim(occurrence_id, occurrence.thread_id, occurrence.closes_at, remind)
+
+    async def claim_close(self, occurrence_id: int) -> CloseSummary | None:
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            claimed = await session.execute(
+                update(StandupOccurrence)
+                .where(StandupOccurrence.id == occurrence_id, StandupOccurrence.status == STATUS_OPEN)
+                .values(status=STATUS_CLOSED, closed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(claimed, "rowcount", 0) != 1:
+                return None
+            occurrence = await session.get(StandupOccurrence, occurrence_id)
+            assert occurrence is not None
+            circle = await session.get(Circle, occurrence.circle_id)
+            assert circle is not None
+            answers = list(
+                await session.scalars(
+                    select(StandupAnswer)
+                    .where(StandupAnswer.occurrence_id == occurrence_id)
+                    .order_by(StandupAnswer.created_at)
+                )
+            )
+            members = await self._member_ids(session, occurrence.circle_id)
+            profiles = await self.profiles.get_many(occurrence.guild_id, members)
+            answered = [a.user_id for a in answers]
+            excused = [
+                uid
+                for uid in members
+                if uid not in answered and profiles[uid].is_away_on(self._member_today(profiles[uid].zone, now))
+            ]
+            occurrence.excused = excused
+            expected = len(set(members) - set(excused) | set(answered))
+            blocker_at = q.blocker_index(tuple(occurrence.questions))
+            blockers = tuple(
+                BlockerLink(a.user_id, a.message_id, a.answers[blocker_at] if blocker_at is not None else "")
+                for a in answers
+                if a.blocker
+            )
+            await session.flush()
+            streaks = {
+                uid: await self._streak(session, occurrence.guild_id, uid, occurrence.circle_id, now)
+                for uid in answered
+            }
+            schedule = await session.get(StandupSchedule, occurrence.circle_id)
+            view = _schedule_view(schedule, circle) if schedule else None
+        next_slot = await self._next_slot(view, now) if view and not view.paused else None
+        return CloseSummary(
+            occurrence_id=occurrence.id,
+            guild_id=occurrence.guild_id,
+            circle_name=circle.name,
+            channel_id=occurrence.channel_id,
+            thread_id=occurrence.thread_id,
+            local_date=occurrence.local_date,
+            answered=tuple(answered),
+            expected=expected,
+            blockers=blockers,
+            streaks=streaks,
+            next_opens_at=next_slot.opens_at if next_slot else None,
+        )
+
+    async def record_summary(self, occurrence_id: int, message_id: int) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(StandupOccurrence)
+                .where(StandupOccurrence.id == occurrence_id)
+                .values(summary_message_id=message_id)
+            )
+
+    # ----- members: answering --------------------------------------------------------------------------
+
+    async def answer_form(
+        self, guild_id: int, user_id: int, *, circle_id: int | None = None, occurrence_id: int | None = None
+    ) -> AnswerForm:
+        """The modal for today's open standup (of a circle, or of the thread whose button was pressed)."""
+        now = self.clock.now()
+        async with self.db.reader() as session:
+            occurrence = await self._answerable(session, guild_id, circle_id, occurrence_id, now)
+            await self._require_member(session, occurrence.circle_id, user_id)
+            mine = await session.scalar(
+                select(StandupAnswer).where(
+                    StandupAnswer.occurrence_id == occurrence.id, StandupAnswer.user_id == user_id
+                )
+            )
+            previous = await session.scalar(
+                select(StandupAnswer.answers)
+                .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
+                .where(
+                    StandupAnswer.circle_id == occurrence.circle_id,
+                    StandupAnswer.user_id == user_id,
+                    StandupOccurrence.local_date < occurrence.local_date,
+                )
+                .order_by(StandupOccurrence.local_date.desc())
+                .limit(1)
+            )
+        questions = tuple(occurrence.questions)
+        plan = None
+        if previous is not None:
+            # "Yesterday" is the member's previous standup; the plan is read with the questions asked today.
+            index = q.plan_index(questions)
+            if index is not None and index < len(previous) and previous[index].strip().lower() not in ("", "-"):
+                plan = previous[index].strip()
+        return AnswerForm(
+            occurrence_id=occurrence.id,
+            local_date=occurrence.local_date,
+            questions=questions,
+            current=tuple(mine.answers) if mine else None,
+            yesterday_plan=plan,
+            closes_at=occurrence.closes_at,
+        )
+
+    async def submit_answer(
+        self, guild_id: int, user_id: int, occurrence_id: int, answers: Iterable[str]
+    ) -> AnswerPosted:
+        now = self.clock.now()
+        texts = tuple(a.strip() for a in answers)
+        if any(len(a) > q.ANSWER_MAX for a in texts):
+            raise InvalidInput(f"Each answer can be at most {q.ANSWER_MAX} characters.")
+        if not any(texts):
+            raise InvalidInput("Your standup is empty: answer at least one question.")
+        async with self.db.transaction() as session:
+            occurrence = await self._answerable(session, guild_id, None, occurrence_id, now)
+            await self._require_member(session, occurrence.circle_id, user_id)
+            questions = tuple(occurrence.questions)
+            if len(texts) != len(questions):
+                raise InvalidInput("That form is out of date; press the button again to get today's questions.")
+            blocker = q.is_blocker(questions, texts)
+            row = await session.scalar(
+                select(StandupAnswer).where(
+                    StandupAnswer.occurrence_id == occurrence.id, StandupAnswer.user_id == user_id
+                )
+            )
+            previous_message = row.message_id if row else None
+            if row is None:
+                row = StandupAnswer(
+                    occurrence_id=occurrence.id,
+                    circle_id=occurrence.circle_id,
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    created_at=now,
+                )
+                session.add(row)
+            row.answers = list(texts)
+            row.blocker = blocker
+            row.updated_at = now
+            await session.flush()
+            current = await self._streak(session, guild_id, user_id, occurrence.circle_id, now)
+            assert occurrence.thread_id is not None
+            return AnswerPosted(
+                answer_id=row.id,
+                occurrence_id=occurrence.id,
+                guild_id=guild_id,
+                thread_id=occurrence.thread_id,
+                user_id=user_id,
+                questions=questions,
+                answers=texts,
+                blocker=blocker,
+                previous_message_id=previous_message,
+                streak=current,
+            )
+
+    async def record_answer_message(self, answer_id: int, message_id: int) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(StandupAnswer).where(StandupAnswer.id == answer_id).values(message_id=message_id)
+            )
+
+    async def set_reminders(self, guild_id: int, user_id: int, enabled: bool) -> None:
+        await self.profiles.set_standup_reminders(guild_id, user_id, enabled)
+
+    async def history(self, guild_id: int, viewer_id: int, member_id: int, days: int) -> list[HistoryEntry]:
+        if not 1 <= days <= HISTORY_MAX_DAYS:
+            raise InvalidInput(f"`days` must be from 1 to {HISTORY_MAX_DAYS}.")
+        since = (self.clock.now() - timedelta(days=days)).date()
+        async with self.db.reader() as session:
+            query = (
+                select(StandupAnswer, StandupOccurrence, Circle)
+                .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
+                .join(Circle, Circle.id == StandupAnswer.circle_id)
+                .where(
+                    StandupAnswer.guild_id == guild_id,
+                    StandupAnswer.user_id == member_id,
+                    StandupOccurrence.local_date >= since,
+                )
+                .order_by(StandupOccurrence.local_date.desc(), Circle.name_key)
+            )
+            if viewer_id != member_id:
+                # Another member's answers only from circles the viewer shares with them.
+                shared = select(CircleMember.circle_id).where(
+                    CircleMember.guild_id == guild_id, CircleMember.user_id == viewer_id
+                )
+                query = query.where(StandupAnswer.circle_id.in_(shared))
+            rows = (await session.execute(query)).all()
+        return [
+            HistoryEntry(circle.name, occ.local_date, tuple(occ.questions), tuple(ans.answers), ans.blocker)
+            for ans, occ, circle in rows
+        ]
+
+    async def streak_for(self, guild_id: int, user_id: int, circle_id: int) -> int:
+        async with self.db.reader() as session:
+            return await self._streak(session, guild_id, user_id, circle_id, self.clock.now())
+
+    async def best_streak(self, guild_id: int, user_id: int) -> int:
+        """The member's current streak in their best circle (for `/stats me`)."""
+        best = 0
+        for circle in await self.circles.circles_of(guild_id, user_id):
+            best = max(best, await self.streak_for(guild_id, user_id, circle.id))
+        return best
+
+    async def activities(self, circle_ids: list[int]) -> dict[int, list[Activity]]:
+        if not circle_ids:
+            return {}
+        now = self.clock.now()
+        async with self.db.reader() as session:
+            rows = (
+                await session.execute(
+                    select(StandupSchedule, Circle)
+                    .join(Circle, Circle.id == StandupSchedule.circle_id)
+                    .where(StandupSchedule.circle_id.in_(circle_ids))
+                )
+            ).all()
+        result: dict[int, list[Activity]] = {}
+        for row, circle in rows:
+            view = _schedule_view(row, circle)
+            slot = None if view.paused else await self._next_slot(view, now)
+            label = f"Standup {format_days(view.days)} {format_hhmm(view.open_time)} ({view.timezone})"
+            result[view.circle_id] = [Activity(label, slot.opens_at if slot else None, view.paused)]
+        return result
+
+    # ----- privacy ----------------------------------------------------------------------------------
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        async with self.db.reader() as session:
+            rows = (
+                await session.execute(
+                    select(StandupAnswer, StandupOccurrence, Circle)
+                    .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
+                    .join(Circle, Circle.id == StandupAnswer.circle_id)
+                    .where(StandupAnswer.guild_id == guild_id, StandupAnswer.user_id == user_id)
+                    .order_by(StandupOccurrence.local_date)
+                )
+            ).all()
+        return {
+            "standup_answers": [
+                {
+                    "circle": circle.name,
+                    "date": occ.local_date.isoformat(),
+                    "answers": dict(zip(occ.questions, ans.answers, strict=False)),
+                    "blocker": ans.blocker,
+                }
+                for ans, occ, circle in rows
+            ]
+        }
+
+    async def forget_member(self, guild_id: int, user_id: int) -> list[tuple[int, int]]:
+        """Deletes the member's answers; returns (thread_id, message_id) pairs the cog may delete in Discord."""
+        async with self.db.transaction() as session:
+            rows = (
+                await session.execute(
+                    select(StandupOccurrence.thread_id, StandupAnswer.message_id)
+                    .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
+                    .where(StandupAnswer.guild_id == guild_id, StandupAnswer.user_id == user_id)
+                )
+            ).all()
+            await session.execute(
+                delete(StandupAnswer).where(StandupAnswer.guild_id == guild_id, StandupAnswer.user_id == user_id)
+            )
+        return [(t, m) for t, m in rows if t is not None and m is not None]
+
+    # ----- helpers --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _member_today(zone: str, now: datetime) -> date:
+        return local_day(now, zone)
+
+    async def _answerable(
+        self, session: AsyncSession, guild_id: int, circle_id: int | None, occurrence_id: int | None, now: datetime
+    ) -> StandupOccurrence:
+        if occurrence_id is not None:
+            occurrence = await session.get(StandupOccurrence, occurrence_id)
+            if occurrence is None or occurrence.guild_id != guild_id:
+                raise NotFound("That standup no longer exists.")
+        else:
+            assert circle_id is not None
+            await self._circle(session, guild_id, circle_id)
+            occurrence = await session.scalar(
+                select(StandupOccurrence)
+                .where(StandupOccurrence.circle_id == circle_id, StandupOccurrence.status != STATUS_MISSED)
+                .order_by(StandupOccurrence.opens_at.desc())
+                .limit(1)
+            )
+            if occurrence is None:
+                raise NotFound(await self._not_open_message(session, circle_id, now, "No standup is open"))
+        if occurrence.status == STATUS_OPEN and now < occurrence.closes_at:
+            return occurrence
+        if occurrence.status == STATUS_CLAIMED:
+            raise Conflict("Today's standup is just opening: try again in a moment.")
+        raise Conflict(
+            await self._not_open_message(
+                session, occurrence.circle_id, now, f"The standup of {occurrence.local_date:%a %d %b} has closed"
+            )
+        )
+
+    async def _not_open_message(self, session: AsyncSession, circle_id: int, now: datetime, lead: str) -> str:
+        circle = await session.get(Circle, circle_id)
+        row = await session.get(StandupSchedule, circle_id)
+        if circle is None or row is None:
+            return f"{lead}, and this circle has no standup schedule."
+        view = _schedule_view(row, circle)
+        if view.paused:
+            return f"{lead}; standups in **{circle.name}** are paused for now."
+        slot = next_opening(view.spec, now)
+        when = f"<t:{int(slot.opens_at.timestamp())}:f> (<t:{int(slot.opens_at.timestamp())}:R>)" if slot else "later"
+        return f"{lead}. The next one opens {when}."
+
+    async def _require_member(self, session: AsyncSession, circle_id: int, user_id: int) -> None:
+        if await session.get(CircleMember, (circle_id, user_id)) is None:
+            raise NotFound("Standups are for circle members: join first with `/circle join`.")
+
+    async def _streak(self, session: AsyncSession, guild_id: int, user_id: int, circle_id: int, now: datetime) -> int:
+        joined = await session.scalar(
+            select(CircleMember.joined_at).where(CircleMember.circle_id == circle_id, CircleMember.user_id == user_id)
+        )
+        occurrences = (
+            await session.execute(
+                select(
+                    StandupOccurrence.id,
+                    StandupOccurrence.status,
+                    StandupOccurrence.excused,
+                    StandupOccurrence.closes_at,
+                    StandupOccurrence.opens_at,
+                )
+                .where(StandupOccurrence.circle_id == circle_id)
+                .order_by(StandupOccurrence.local_date.desc())
+                .limit(400)
+            )
+        ).all()
+        answered = set(
+            await session.scalars(
+                select(StandupAnswer.occurrence_id).where(
+                    StandupAnswer.circle_id == circle_id, StandupAnswer.user_id == user_id
+                )
+            )
+        )
+        outcomes: list[Outcome] = []
+        for occ_id, status, excused, closes_at, opens_at in occurrences:
+            if occ_id in answered:
+                outcomes.append(Outcome.ANSWERED)
+            elif status in (STATUS_MISSED, STATUS_CLAIMED) or user_id in (excused or []):
+                outcomes.append(Outcome.NEUTRAL)
+            elif status == STATUS_OPEN and now < closes_at:
+                outcomes.append(Outcome.PENDING)
+            elif joined is not None and opens_at < joined:
+                outcomes.append(Outcome.NEUTRAL)
+            else:
+                outcomes.append(Outcome.MISSED)
+        return streak(outcomes)
+
+    @staticmethod
+    async def _member_ids(session: AsyncSession, circle_id: int) -> list[int]:
+        return list(
+            await session.scalars(
+                select(CircleMember.user_id).where(CircleMember.circle_id == circle_id).order_by(CircleMember.joined_at)
+            )
+        )
+
+    @staticmethod
+    async def _answered_ids(session: AsyncSession, occurrence_id: int) -> set[int]:
+        return set(
+            await session.scalars(select(StandupAnswer.user_id).where(StandupAnswer.occurrence_id == occurrence_id))
+        )
+
+    @staticmethod
+    async def _circle(session: AsyncSession, guild_id: int, circle_id: int) -> Circle:
+        circle = await session.get(Circle, circle_id)
+        if circle is None or circle.guild_id != guild_id:
+            raise NotFound("That circle does not exist (any more). `/circle list` shows the circles here.")
+        return circle
+
+    @staticmethod
+    def _circle_view(circle: Circle) -> CircleView:
+        return CircleView.of(circle)
+
+    @staticmethod
+    async def _schedule_row(session: AsyncSession, circle: Circle) -> StandupSchedule:
+        row = await session.get(StandupSchedule, circle.id)
+        if row is None:
+            raise NotFound(f"**{circle.name}** has no standup yet. Set one up with `/standup schedule`.")
+        return row

@@ -1,0 +1,119 @@
+"""Talking to Discord for standups: opening threads, posting answers, the reminder and the close.
+
+Every function here runs *after* the service committed its decision, so a failure to talk to Discord
+never loses data, and a retry never doubles a post (the service's claims see to that).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Literal
+
+import discord
+
+from bot.scheduling import PlanScope
+from bot.standups.schedule import thread_name
+from bot.standups.views import OpeningClaim
+from bot.timefmt import discord_ts
+from cogs._common.interactions import mentions_only
+from cogs.standups import _render
+from cogs.standups._views import post_view
+
+if TYPE_CHECKING:
+    from bot.client import CirclesBot
+
+log = logging.getLogger(__name__)
+NO_PINGS = discord.AllowedMentions.none()
+THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
+# A thread of ours with today's name, made at most this long before the slot opened, is today's thread.
+_GRACE = timedelta(minutes=1)
+
+
+class StandupPoster:
+    def __init__(self, bot: CirclesBot) -> None:
+        self.bot = bot
+        self.service = bot.services.standups
+
+    async def open(self, circle_id: int, local_date: str) -> None:
+        claim = await self.service.claim_opening(circle_id, date.fromisoformat(local_date))
+        if claim is None:
+            # Not due, or already handled: make sure the next opening is still planned.
+            await self.service.plan(PlanScope(owned_guilds=self.bot.owns_guild, circle_id=circle_id))
+            return
+        thread_id = claim.thread_id or self._existing_thread(claim)
+        if thread_id is None:
+            thread = await self.bot.http.start_thread_without_message(
+                claim.channel_id,
+                name=thread_name(claim.local_date),
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                type=discord.ChannelType.public_thread.value,
+                reason="Daily standup",
+            )
+            thread_id = int(thread["id"])
+            await self.service.record_thread(claim.occurrence_id, thread_id)
+        message_id = claim.message_id
+        if message_id is None:
+            message = await self.bot.get_partial_messageable(thread_id).send(
+                embed=_render.opening(claim), view=post_view(claim.occurrence_id), allowed_mentions=NO_PINGS
+            )
+            message_id = message.id
+        await self.service.mark_open(claim.occurrence_id, message_id)
+
+    def _existing_thread(self, claim: OpeningClaim) -> int | None:
+        """After a crash between creating the thread and recording it, reuse the thread we made."""
+        channel = self.bot.get_channel(claim.channel_id)
+        if not isinstance(channel, discord.TextChannel) or self.bot.user is None:
+            return None
+        name = thread_name(claim.local_date)
+        for thread in channel.threads:
+            created = thread.created_at
+            if (
+                thread.name == name
+                and thread.owner_id == self.bot.user.id
+                and created
+                and created >= claim.opens_at - _GRACE
+            ):
+                return thread.id
+        return None
+
+    async def remind(self, occurrence_id: int) -> None:
+        claim = await self.service.claim_reminder(occurrence_id)
+        if claim is None or not claim.user_ids:
+            return
+        await self.bot.get_partial_messageable(claim.thread_id).send(
+            _render.reminder(claim.user_ids, discord_ts(claim.closes_at, "t")),
+            allowed_mentions=mentions_only(claim.user_ids),
+        )
+
+    async def close(self, occurrence_id: int) -> None:
+        summary = await self.service.claim_close(occurrence_id)
+        if summary is None or summary.thread_id is None:
+            return
+        message = await self.bot.get_partial_messageable(summary.thread_id).send(
+            embed=_render.summary(summary), allowed_mentions=NO_PINGS
+        )
+        await self.service.record_summary(occurrence_id, message.id)
+        await self.bot.http.edit_channel(summary.thread_id, archived=True, reason="Standup closed")
+
+
+async def post_answer(interaction: discord.Interaction[CirclesBot], occurrence_id: int, answers: list[str]) -> None:
+    """Commit the answer, acknowledge the member, then put (or replace) the embed in the thread."""
+    service = interaction.client.services.standups
+    posted = await service.submit_answer(interaction.guild_id or 0, interaction.user.id, occurrence_id, answers)
+    verb = "Updated" if posted.previous_message_id else "Posted"
+    streak = f" 🔥 {posted.streak} in a row." if posted.streak > 1 else ""
+    await interaction.response.send_message(
+        f"{verb} in <#{posted.thread_id}>. Have a good day!{streak}", ephemeral=True, allowed_mentions=NO_PINGS
+    )
+    avatar = interaction.user.display_avatar.url if interaction.user.display_avatar else None
+    embed = _render.answer(posted, interaction.user.display_name, avatar)
+    thread = interaction.client.get_partial_messageable(posted.thread_id)
+    if posted.previous_message_id is not None:
+        try:
+            await thread.get_partial_message(posted.previous_message_id).edit(embed=embed, allowed_mentions=NO_PINGS)
+            return
+        except discord.NotFound:
+            log.info("answer message %s was deleted; posting it again", posted.previous_message_id)
+    message = await thread.send(embed=embed, allowed_mentions=NO_PINGS)
+    await service.record_answer_message(posted.answer_id, message.id)
