@@ -93,6 +93,10 @@ class APScheduler(_HandlerRegistry):
         self._scheduler = AsyncIOScheduler(timezone=UTC)
 
     def at(self, job_id: str, when: datetime, handler: str, **kwargs: Any) -> None:
+        if not self._scheduler.running:
+            # Before start() APScheduler queues jobs without applying replace_existing (and job_ids()
+            # would list duplicates): drop a queued wake-up with this id ourselves.
+            self.cancel(job_id)
         self._scheduler.add_job(
             self.run,
             DateTrigger(run_date=when, timezone=UTC),
@@ -106,7 +110,7 @@ class APScheduler(_HandlerRegistry):
         )
 
     def cancel(self, job_id: str) -> None:
-        if self._scheduler.get_job(job_id) is not None:
+        while self._scheduler.get_job(job_id) is not None:
             self._scheduler.remove_job(job_id)
 
     def job_ids(self) -> list[str]:
