@@ -35,14 +35,9 @@ def local_instant(day: date, at: time, zone: str) -> datetime:
     distance after the jump (03:30), as a wall clock pushed forward would; in a fall-back overlap it
     opens at the first of the two 02:30s (fold=0).
     """
-    tz = ZoneInfo(zone)
-    naive = datetime.combine(day, at)
-    aware = naive.replace(tzinfo=tz, fold=0)
-    as_utc = aware.astimezone(UTC)
-    if as_utc.astimezone(tz).replace(tzinfo=None) != naive:
-        # Nonexistent local time: fold=1 gives the post-transition reading of the same wall time.
-        as_utc = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    return as_utc
+    # PEP 495: with fold=0 a time in a gap is read with the offset from before the jump (so it lands
+    # after the jump by the same distance) and an ambiguous time is the first of the two.
+    return datetime.combine(day, at, tzinfo=ZoneInfo(zone)).replace(fold=0).astimezone(UTC)
 
 
 def slot_for(spec: ScheduleSpec, day: date) -> Slot:

@@ -1,0 +1,300 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.actors import Actor
+from bot.circles.service import CircleService, CircleView
+from bot.clock import FixedClock
+from bot.db import Database
+from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.profiles.service import ProfileService
+from bot.scheduling import FakeScheduler, PlanScope
+from bot.standups.models import StandupOccurrence
+from bot.standups.service import StandupService, close_job_id, open_job_id, remind_job_id
+from bot.timeparse import parse_days
+
+GUILD = 500
+HOST = Actor(GUILD, 1, manages_guild=True)
+ALICE, BOB, CAROL = 11, 12, 13
+# Thursday 2026-11-26 08:00 UTC = 09:00 in Berlin.
+MORNING = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+
+
+class World:
+    def __init__(self, db: Database, clock: FixedClock) -> None:
+        self.db = db
+        self.clock = clock
+        self.scheduler = FakeScheduler()
+        self.circles = CircleService(db, clock)
+        self.profiles = ProfileService(db, clock)
+        self.standups = StandupService(db, clock, self.scheduler, self.circles, self.profiles)
+
+    async def circle(self, *members: int) -> CircleView:
+        circle = await self.circles.create(HOST, name="EU mornings", channel_id=900, timezone="Europe/Berlin")
+        for uid in members:
+            await self.circles.join(GUILD, uid, circle.id)
+        return circle
+
+    async def schedule(self, circle: CircleView, **kw: object) -> None:
+        options: dict[str, object] = {"open_time": time(9, 0), "days": parse_days("daily")}
+        options.update(kw)
+        await self.standups.set_schedule(HOST, circle.id, **options)  # type: ignore[arg-type]
+
+    async def open_today(self, circle: CircleView, day: date | None = None) -> int:
+        claim = await self.standups.claim_opening(circle.id, day or self.clock.now().date())
+        assert claim is not None
+        await self.standups.record_thread(claim.occurrence_id, 7000 + claim.occurrence_id)
+        await self.standups.mark_open(claim.occurrence_id, 8000 + claim.occurrence_id)
+        return claim.occurrence_id
+
+    async def answer(self, uid: int, occurrence_id: int, *texts: str) -> None:
+        posted = await self.standups.submit_answer(GUILD, uid, occurrence_id, texts or ("did", "do", "none"))
+        await self.standups.record_answer_message(posted.answer_id, 60000 + uid)
+
+
+@pytest.fixture
+def world(db: Database) -> World:
+    return World(db, FixedClock(MORNING - timedelta(hours=1)))
+
+
+async def occurrence_count(db: Database) -> int:
+    async with db.reader() as session:
+        return int(await session.scalar(select(func.count()).select_from(StandupOccurrence)) or 0)
+
+
+async def test_schedule_plans_the_next_opening(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle, days=parse_days("mon-fri"))
+    when, handler, kwargs = world.scheduler.jobs[open_job_id(circle.id)]
+    assert when == MORNING
+    assert handler == "standup.open"
+    assert kwargs == {"circle_id": circle.id, "local_date": "2026-11-26"}
+
+
+async def test_bad_schedule_input_is_refused_and_nothing_written(world: World) -> None:
+    circle = await world.circle()
+    with pytest.raises(InvalidInput, match="1 to 23"):
+        await world.schedule(circle, window_hours=24)
+    with pytest.raises(InvalidInput, match="or `off`"):
+        await world.schedule(circle, reminder="soon")
+    with pytest.raises(InvalidInput, match="45"):
+        await world.schedule(circle, questions="ok | " + "x" * 46)
+    with pytest.raises(Forbidden):
+        await world.standups.set_schedule(Actor(GUILD, ALICE), circle.id, open_time=time(9), days=frozenset({0}))
+    assert await world.standups.get_schedule(GUILD, circle.id) is None
+    assert world.scheduler.jobs == {}
+
+
+async def test_full_day(world: World) -> None:
+    circle = await world.circle(ALICE, BOB, CAROL)
+    await world.schedule(circle, reminder="60")
+    await world.profiles.set_standup_reminders(GUILD, CAROL, False)
+    world.clock.set(MORNING)
+    occ = await world.open_today(circle)
+    assert world.scheduler.jobs[remind_job_id(occ)][0] == MORNING + timedelta(minutes=60)
+    assert world.scheduler.jobs[close_job_id(occ)][0] == MORNING + timedelta(hours=8)
+    # The next opening is tomorrow, not today again.
+    assert world.scheduler.jobs[open_job_id(circle.id)][2]["local_date"] == "2026-11-27"
+
+    form = await world.standups.answer_form(GUILD, ALICE, circle_id=circle.id)
+    assert form.current is None and form.yesterday_plan is None
+    await world.answer(ALICE, occ, "shipped the invoice tool", "client call", "none")
+    form = await world.standups.answer_form(GUILD, ALICE, occurrence_id=occ)
+    assert form.current == ("shipped the invoice tool", "client call", "none")
+    edited = await world.standups.submit_answer(GUILD, ALICE, occ, ["shipped it", "client call", "none"])
+    assert edited.previous_message_id == 60000 + ALICE  # the cog replaces that message
+
+    world.clock.advance(timedelta(minutes=60))
+    reminder = await world.standups.claim_reminder(occ)
+    assert reminder is not None
+    assert reminder.user_ids == (BOB,)  # not Alice (answered), not Carol (reminders off)
+    assert await world.standups.claim_reminder(occ) is None  # never a second reminder
+
+    await world.answer(BOB, occ, "", "", "waiting on a client")
+    world.clock.set(MORNING + timedelta(hours=8))
+    summary = await world.standups.claim_close(occ)
+    assert summary is not None
+    assert summary.answered == (ALICE, BOB)
+    assert summary.expected == 3
+    assert [b.user_id for b in summary.blockers] == [BOB]
+    assert summary.blockers[0].message_id == 60000 + BOB
+    assert summary.next_opens_at == MORNING + timedelta(days=1)
+    assert await world.standups.claim_close(occ) is None  # exactly one summary
+
+    with pytest.raises(Conflict, match=r"has closed\. The next one opens <t:"):
+        await world.standups.submit_answer(GUILD, CAROL, occ, ["late", "", ""])
+
+
+async def test_yesterdays_plan_is_offered(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    world.clock.set(MORNING)
+    await world.answer(ALICE, await world.open_today(circle), "a", "write the proposal", "none")
+    world.clock.set(MORNING + timedelta(days=1))
+    occ = await world.open_today(circle)
+    form = await world.standups.answer_form(GUILD, ALICE, occurrence_id=occ)
+    assert form.yesterday_plan == "write the proposal"
+    assert form.current is None
+
+
+async def test_two_claimers_one_winner(world: World, db: Database) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    world.clock.set(MORNING)
+    # A second service on its own engine stands in for a second process.
+    other_db = Database(db.url)
+    try:
+        other = StandupService(
+            other_db,
+            world.clock,
+            FakeScheduler(),
+            CircleService(other_db, world.clock),
+            ProfileService(other_db, world.clock),
+        )
+        results = await asyncio.gather(
+            *[svc.claim_opening(circle.id, date(2026, 11, 26)) for svc in (world.standups, other) * 4]
+        )
+    finally:
+        await other_db.dispose()
+    assert sum(r is not None for r in results) == 1
+    assert await occurrence_count(db) == 1
+
+
+async def test_crashed_claim_is_recovered_once_after_the_lease(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    world.clock.set(MORNING)
+    first = await world.standups.claim_opening(circle.id, date(2026, 11, 26))
+    assert first is not None
+    await world.standups.record_thread(first.occurrence_id, 4242)
+    # The process dies here. Within the lease nobody may take over; after it, exactly one does.
+    world.clock.advance(timedelta(minutes=1))
+    assert await world.standups.claim_opening(circle.id, date(2026, 11, 26)) is None
+    world.clock.advance(timedelta(minutes=2))
+    recovered = await world.standups.claim_opening(circle.id, date(2026, 11, 26))
+    assert recovered is not None
+    assert recovered.occurrence_id == first.occurrence_id
+    assert recovered.thread_id == 4242  # the thread is reused, not made twice
+    assert await world.standups.claim_opening(circle.id, date(2026, 11, 26)) is None
+
+
+async def test_downtime_past_the_window_records_missed_and_never_opens_late(world: World, db: Database) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    world.clock.set(MORNING + timedelta(hours=9))  # the bot was down all through Thursday's window
+    await world.standups.plan(world_scope())
+    async with db.reader() as session:
+        statuses = list(await session.scalars(select(StandupOccurrence.status)))
+    assert statuses == ["missed"]
+    assert await world.standups.claim_opening(circle.id, date(2026, 11, 26)) is None
+    assert world.scheduler.jobs[open_job_id(circle.id)][2]["local_date"] == "2026-11-27"
+
+
+async def test_start_up_inside_the_window_opens_now(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    world.clock.set(MORNING + timedelta(hours=3))
+    await world.standups.plan(world_scope())
+    when, _, kwargs = world.scheduler.jobs[open_job_id(circle.id)]
+    assert when == world.clock.now()
+    assert kwargs["local_date"] == "2026-11-26"
+
+
+async def test_skip_and_pause(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    await world.standups.skip(HOST, circle.id, date(2026, 11, 26))
+    assert world.scheduler.jobs[open_job_id(circle.id)][2]["local_date"] == "2026-11-27"
+    world.clock.set(MORNING)
+    assert await world.standups.claim_opening(circle.id, date(2026, 11, 26)) is None
+    await world.standups.set_paused(HOST, circle.id, True)
+    assert open_job_id(circle.id) not in world.scheduler.jobs
+    await world.standups.set_paused(HOST, circle.id, False)
+    assert open_job_id(circle.id) in world.scheduler.jobs
+    with pytest.raises(InvalidInput, match="passed"):
+        await world.standups.skip(HOST, circle.id, date(2026, 11, 1))
+
+
+async def test_streak_ignores_skips_and_away_days(world: World) -> None:
+    circle = await world.circle(ALICE, BOB)
+    await world.schedule(circle)
+    day = MORNING
+    for index in range(6):
+        world.clock.set(day)
+        occ = await world.open_today(circle)
+        if index == 3:
+            await world.profiles.set_away(GUILD, ALICE, day.date(), "holiday")
+        else:
+            await world.answer(ALICE, occ)
+            if index == 4:
+                await world.profiles.back(GUILD, ALICE)
+        if index < 2:
+            await world.answer(BOB, occ)
+        world.clock.set(day + timedelta(hours=8))
+        assert await world.standups.claim_close(occ) is not None
+        day += timedelta(days=1)
+    assert await world.standups.streak_for(GUILD, ALICE, circle.id) == 5
+    assert await world.standups.streak_for(GUILD, BOB, circle.id) == 0
+
+
+async def test_non_members_and_other_guilds_cannot_answer(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    world.clock.set(MORNING)
+    occ = await world.open_today(circle)
+    with pytest.raises(NotFound, match="join first"):
+        await world.standups.submit_answer(GUILD, 99, occ, ["a", "b", "c"])
+    with pytest.raises(NotFound):
+        await world.standups.submit_answer(GUILD + 1, ALICE, occ, ["a", "b", "c"])
+    with pytest.raises(InvalidInput, match="empty"):
+        await world.standups.submit_answer(GUILD, ALICE, occ, ["", " ", ""])
+    with pytest.raises(InvalidInput, match="1000"):
+        await world.standups.submit_answer(GUILD, ALICE, occ, ["x" * 1001, "", ""])
+
+
+async def test_history_only_from_shared_circles(world: World) -> None:
+    circle = await world.circle(ALICE, BOB)
+    await world.schedule(circle)
+    world.clock.set(MORNING)
+    await world.answer(ALICE, await world.open_today(circle), "a", "b", "c")
+    assert len(await world.standups.history(GUILD, ALICE, ALICE, 7)) == 1
+    assert len(await world.standups.history(GUILD, BOB, ALICE, 7)) == 1
+    assert await world.standups.history(GUILD, CAROL, ALICE, 7) == []  # shares no circle
+    assert await world.standups.history(GUILD + 1, ALICE, ALICE, 7) == []
+    exported = await world.standups.export_member(GUILD, ALICE)
+    assert exported["standup_answers"][0]["answers"]["What will you focus on today?"] == "b"
+    assert await world.standups.forget_member(GUILD, ALICE) == [(7001, 60000 + ALICE)]
+    assert await world.standups.history(GUILD, ALICE, ALICE, 7) == []
+
+
+async def test_timezone_change_moves_the_schedule(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    await world.circles.edit(HOST, circle.id, timezone="America/New_York")
+    await world.standups.plan(world_scope(circle.id))
+    when, _, _ = world.scheduler.jobs[open_job_id(circle.id)]
+    assert when == datetime(2026, 11, 26, 14, 0, tzinfo=UTC)  # 09:00 in New York
+
+
+async def test_deleting_the_circle_cancels_its_wake_ups(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    await world.circles.delete(HOST, circle.id)
+    await world.standups.plan(world_scope(circle.id))
+    assert open_job_id(circle.id) not in world.scheduler.jobs
+
+
+async def test_activities_describe_the_schedule(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle, days=parse_days("mon-fri"))
+    activities = await world.standups.activities([circle.id])
+    assert activities[circle.id][0].label == "Standup mon-fri 09:00 (Europe/Berlin)"
+    assert activities[circle.id][0].next_at == MORNING
+
+
+def world_scope(circle_id: int | None = None) -> PlanScope:
+    return PlanScope(owned_guilds=lambda _guild: True, circle_id=circle_id)
