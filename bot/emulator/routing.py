@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from multidict import MultiDictProxy
+from multidict import MultiMapping
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class RestRequest:
     method: str
     path: str
     params: dict[str, str]
-    query: MultiDictProxy[str]
+    query: MultiMapping[str]
     json: Any
     files: list[UploadedFile]
     authorized: bool

@@ -257,10 +257,10 @@ class WorldState:
             member_roles=member.roles,
             overwrites=source.overwrites,
         )
-        if channel.type == PRIVATE_THREAD and user_id not in channel.thread_members:
+        outsider = channel.type == PRIVATE_THREAD and user_id not in channel.thread_members
+        if outsider and not total & perms.MANAGE_THREADS:
             # A private thread is invisible to non-members unless they can manage threads.
-            if not total & perms.MANAGE_THREADS:
-                return 0
+            return 0
         return total
 
     def top_role_position(self, guild_id: int, user_id: int) -> int:
