@@ -1,0 +1,65 @@
+"""Fixtures: an emulator with the default world, and a real discord.py bot connected to it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import discord
+import pytest
+
+from bot.emulator import Driver, Emulator, World, default_world
+
+from .testbot import EchoBot, point_discord_at, restore_discord
+
+StartBot = Callable[..., Awaitable[EchoBot]]
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    async with Emulator() as emulator:
+        yield emulator
+        # Every test must leave no unknown route and no emulator crash behind.
+        assert emulator.unhandled == [], [(r.method, r.path) for r in emulator.unhandled]
+        assert emulator.errors == [], emulator.errors
+
+
+@pytest.fixture
+def world(emu: Emulator) -> World:
+    return default_world(emu)
+
+
+@pytest.fixture
+def drv(emu: Emulator) -> Driver:
+    return Driver(emu)
+
+
+@pytest.fixture
+async def start_bot(emu: Emulator, world: World) -> AsyncIterator[StartBot]:
+    previous = point_discord_at(emu)
+    running: list[tuple[EchoBot, asyncio.Task[None]]] = []
+
+    async def start(
+        shard_count: int | None = None, intents: discord.Intents | None = None, sync: bool = True
+    ) -> EchoBot:
+        client = EchoBot(shard_count=shard_count, intents=intents)
+        task = asyncio.create_task(client.start(emu.token))
+        running.append((client, task))
+        await emu.wait_ready(10, shard_count=shard_count)
+        await asyncio.wait_for(client.ready_event.wait(), 10)
+        if sync:
+            await client.tree.sync()
+        return client
+
+    yield start
+    for client, task in running:
+        await client.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 5)
+    restore_discord(previous)
+
+
+@pytest.fixture
+async def bot(start_bot: StartBot) -> EchoBot:
+    return await start_bot()

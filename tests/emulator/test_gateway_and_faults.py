@@ -1,0 +1,95 @@
+"""Gateway drops, RESUME replay, op 7, invalid sessions, voice, and injected REST faults."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import discord
+import pytest
+
+from bot.emulator import Driver, Emulator, World
+
+from .testbot import EchoBot
+
+pytestmark = pytest.mark.asyncio
+
+
+def ops(emu: Emulator, op: int) -> int:
+    return sum(1 for frame in emu.gateway.received if frame.op == op)
+
+
+async def test_abrupt_drop_resumes_and_replays_missed_events(
+    emu: Emulator, world: World, drv: Driver, bot: EchoBot
+) -> None:
+    identifies = ops(emu, 2)
+    assert await emu.drop_gateway() == 1
+    # While the bot is away, a member joins voice: the event waits in the session for the RESUME.
+    await drv.voice_join(world.guild_a, world.alice, world.focus_room)
+    await emu.wait_until(lambda: ops(emu, 6) == 1, 10, "RESUME (op 6)")
+    await emu.wait_until(lambda: ("resumed", None) in bot.seen, 5, "RESUMED")
+    assert ops(emu, 2) == identifies  # no second IDENTIFY
+    assert ("voice", (world.alice, world.focus_room)) in bot.seen
+    guild = bot.get_guild(world.guild_a)
+    assert guild is not None
+    focus = guild.get_channel(world.focus_room)
+    assert isinstance(focus, discord.VoiceChannel) and [m.id for m in focus.members] == [world.alice]
+
+
+async def test_op7_reconnect_resumes(emu: Emulator, bot: EchoBot) -> None:
+    assert await emu.send_reconnect() == 1
+    await emu.wait_until(lambda: ops(emu, 6) == 1, 10, "RESUME after op 7")
+    await emu.wait_until(lambda: emu.stats["resume"] == 1 and emu.connected_shards == {0}, 5, "resumed")
+    assert emu.stats["identify"] == 1
+
+
+async def test_invalid_session_reidentifies_and_sees_current_voice(
+    emu: Emulator, world: World, drv: Driver, bot: EchoBot
+) -> None:
+    await drv.voice_join(world.guild_a, world.bob, world.focus_room, self_deaf=True)
+    await drv.voice_move(world.guild_a, world.bob, world.afk)
+    await emu.invalidate_session(resumable=False)
+    await emu.wait_until(lambda: emu.stats["identify"] == 2, 10, "a second IDENTIFY")
+    await emu.wait_ready(10)
+    guild = bot.get_guild(world.guild_a)
+    assert guild is not None
+    await emu.wait_until(lambda: guild.get_member(world.bob) and guild.get_member(world.bob).voice, 5, "voice")  # type: ignore[union-attr]
+    member = guild.get_member(world.bob)
+    assert member is not None and member.voice is not None and member.voice.channel is not None
+    assert member.voice.channel.id == world.afk
+    await drv.voice_leave(world.guild_a, world.bob)
+    await emu.wait_until(lambda: member.voice is None, 5, "voice leave")
+
+
+async def test_global_429_is_retried(emu: Emulator, world: World, bot: EchoBot) -> None:
+    channel = bot.get_channel(world.general)
+    assert isinstance(channel, discord.TextChannel)
+    emu.inject_429(method="POST", path_regex=r"/channels/\d+/messages$", retry_after=0.3, global_=True)
+    started = time.monotonic()
+    sent = await channel.send("after the limit")
+    assert time.monotonic() - started >= 0.3
+    attempts = emu.find_requests("POST", rf"/channels/{world.general}/messages$")
+    assert [r.status for r in attempts] == [429, 200]
+    assert attempts[0].response["global"] is True
+    assert emu.stats["429"] == 1
+    assert emu.messages(world.general)[-1]["id"] == str(sent.id)
+
+
+async def test_enforced_global_limit(emu: Emulator, world: World, bot: EchoBot) -> None:
+    channel = bot.get_channel(world.general)
+    assert isinstance(channel, discord.TextChannel)
+    emu.global_rate_limit = 5
+    await asyncio.gather(*(channel.send(f"burst {i}") for i in range(8)))
+    assert emu.stats["429"] >= 1
+    assert len(emu.messages(world.general)) == 8
+
+
+async def test_per_route_429_and_5xx_are_retried(emu: Emulator, world: World, bot: EchoBot) -> None:
+    channel = bot.get_channel(world.general)
+    assert isinstance(channel, discord.TextChannel)
+    # The 5xx first: discord.py sleeps 1 + 2 * attempt seconds before retrying a 5xx.
+    emu.inject_error(502, path_regex=r"/channels/\d+/messages$")
+    emu.inject_429(path_regex=r"/channels/\d+/messages$", retry_after=0.1)
+    await channel.send("eventually")
+    statuses = [r.status for r in emu.find_requests("POST", r"/messages$")]
+    assert statuses == [502, 429, 200]
