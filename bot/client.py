@@ -106,7 +106,9 @@ class CirclesTree(app_commands.CommandTree["CirclesBot"]):
             }
         )
         if interaction.guild_id is None:
-            await interaction.response.send_message("Cowork Circles works inside a server, not in DMs.", ephemeral=True)
+            await interaction.response.send_message(
+                "Cowork Circles works inside a server, not in DMs.", ephemeral=True, allowed_mentions=mentions_none()
+            )
             return False
         return True
 
