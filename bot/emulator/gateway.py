@@ -68,6 +68,7 @@ class GatewaySession:
     dead: bool = False
     # Sequence number of the last GUILD_CREATE sent with READY: reaching it means "connected and ready".
     ready_seq: int = 0
+    identified_at: float = field(default_factory=time.monotonic)
 
     def has(self, intent: int) -> bool:
         return bool(self.intents & intent)
@@ -154,10 +155,13 @@ class Gateway:
     def connected_shards(self) -> set[int]:
         return {s.shard_id for s in self.live_sessions() if s.connection is not None and s.connection.open}
 
-    def ready_shards(self) -> dict[int, int]:
-        """shard id -> shard count, for sessions that are connected and got READY plus every GUILD_CREATE."""
+    def ready_shards(self, since: float | None = None) -> dict[int, int]:
+        """shard id -> shard count, for sessions that are connected and got READY plus every GUILD_CREATE
+        (only sessions identified after ``since``, when given)."""
         ready: dict[int, int] = {}
         for s in self.live_sessions():
+            if since is not None and s.identified_at <= since:
+                continue
             conn = s.connection
             if conn is not None and conn.open and s.ready_seq and conn.sent_seq >= s.ready_seq:
                 ready[s.shard_id] = s.shard_count

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import payloads
@@ -136,14 +136,28 @@ class Queries(Core):
         result: RecordedRequest = await self.wait_until(found, timeout, f"{method} {path_regex}")
         return result
 
-    async def wait_ready(self, timeout: float = 10.0, shard_count: int | None = None) -> None:  # noqa: ASYNC109 - explicit timeouts are this test API's contract
-        """Wait until every shard (0..shard_count-1) has a connected session that got READY and every
-        GUILD_CREATE. ``shard_count`` defaults to what the first session identified with."""
+    async def wait_ready(
+        self,
+        timeout: float = 10.0,  # noqa: ASYNC109 - explicit timeouts are this test API's contract
+        shard_count: int | None = None,
+        *,
+        shard_ids: Iterable[int] | None = None,
+        after: float | None = None,
+    ) -> None:
+        """Wait until every shard has a connected session that got READY and every GUILD_CREATE.
+
+        The shards are ``shard_ids`` (a process running a range), else 0..``shard_count``-1, where
+        ``shard_count`` defaults to the count the sessions identified with. ``after`` (a monotonic time)
+        ignores sessions identified earlier: use it after restarting the bot.
+        """
+        wanted = None if shard_ids is None else set(shard_ids)
 
         def ready() -> bool:
-            shards = self.gateway.ready_shards()
+            shards = self.gateway.ready_shards(after)
             if not shards:
                 return False
+            if wanted is not None:
+                return wanted <= set(shards)
             count = shard_count or max(shards.values())
             return all(s in shards for s in range(count))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import traceback
@@ -22,6 +23,8 @@ from .rest_channels import ChannelRoutes
 from .rest_commands import CommandRoutes
 from .rest_core import CoreRoutes
 from .routing import RecordedRequest, RestRequest, RestResponse, Route, Router, UploadedFile
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v10"
 LOOPBACK = ("127.0.0.1", "localhost")
@@ -46,6 +49,7 @@ class Emulator(WorldBuilding, Queries):
     ) -> None:
         if host not in LOOPBACK:
             raise ValueError("the emulator only ever listens on 127.0.0.1")
+        # Always the IPv4 loopback address, also in the URLs it hands out.
         super().__init__(
             token=token,
             bot_username=bot_username,
@@ -230,6 +234,7 @@ class Emulator(WorldBuilding, Queries):
         except Exception:
             # An emulator bug, not a Discord answer: keep it visible to tests.
             self.errors.append(f"{record.method} {record.path}\n{traceback.format_exc()}")
+            log.exception("emulator error on %s %s", record.method, record.path)
             self.stats["emulator_error"] += 1
             return RestResponse(500, {"message": "500: Internal Server Error", "code": 0})
 
@@ -240,6 +245,9 @@ class Emulator(WorldBuilding, Queries):
         if unhandled:
             self.unhandled.append(record)
             self.stats["unhandled"] += 1
+            log.warning("unhandled route: %s %s -> %s", record.method, record.path, response.status)
+        else:
+            log.debug("%s %s -> %s", record.method, record.path, response.status)
         self.stats["requests"] += 1
         self.notify()
         headers = dict(response.headers)

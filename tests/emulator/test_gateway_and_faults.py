@@ -10,7 +10,8 @@ import pytest
 
 from bot.emulator import Driver, Emulator, World
 
-from .testbot import EchoBot
+from .conftest import StartBot
+from .testbot import EchoBot, point_discord_at, restore_discord
 
 pytestmark = pytest.mark.asyncio
 
@@ -93,3 +94,43 @@ async def test_per_route_429_and_5xx_are_retried(emu: Emulator, world: World, bo
     await channel.send("eventually")
     statuses = [r.status for r in emu.find_requests("POST", r"/messages$")]
     assert statuses == [502, 429, 200]
+
+
+async def test_intents_filter_what_the_bot_receives(
+    emu: Emulator, world: World, drv: Driver, start_bot: StartBot
+) -> None:
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True  # but not message_content, voice_states or members
+    bot = await start_bot(intents=intents, sync=False)
+    await drv.voice_join(world.guild_a, world.carol, world.focus_room)
+    await drv.say(world.carol, world.general, "a secret")
+    await drv.say(world.carol, world.general, f"<@{emu.bot_user_id}> hello")
+    await emu.wait_until(lambda: len([s for s in bot.seen if s[0] == "message"]) == 2, 5, "two messages")
+    assert [s for s in bot.seen if s[0] == "message"] == [("message", ""), ("message", f"<@{emu.bot_user_id}> hello")]
+    assert emu.stats["dispatch:VOICE_STATE_UPDATE"] == 0
+    guild = bot.get_guild(world.guild_a)
+    assert guild is not None and guild.get_member(world.carol) is None  # no members intent, no chunking
+
+
+async def test_plain_client_and_a_restart(emu: Emulator, world: World) -> None:
+    previous = point_discord_at(emu)
+    try:
+        for _ in range(2):
+            started = time.monotonic()
+            client = discord.Client(intents=discord.Intents.default(), guild_ready_timeout=0.05)
+            task = asyncio.create_task(client.start(emu.token))
+            await emu.wait_ready(10, after=started)
+            await client.wait_until_ready()
+            assert {g.id for g in client.guilds} == {world.guild_a, world.guild_b}
+            await client.close()
+            await asyncio.wait_for(task, 5)
+    finally:
+        restore_discord(previous)
+    assert emu.stats["identify"] == 2
+    assert [f.data.get("shard") for f in emu.gateway.received if f.op == 2] == [None, None]
+    # discord.py's close() ends up sending close code 4000, so like Discord the emulator keeps the session
+    # resumable; the restarted client's IDENTIFY supersedes it.
+    first, second = sorted(emu.gateway.sessions.values(), key=lambda s: s.identified_at)
+    assert first.dead and not second.dead
+    await emu.wait_until(lambda: second.connection is None, 5, "the second client to disconnect")

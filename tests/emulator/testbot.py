@@ -94,6 +94,9 @@ class EchoBot(commands.AutoShardedBot):
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         self.seen.append(("member_update", (after.id, sorted(r.id for r in after.roles))))
 
+    async def on_message(self, message: discord.Message) -> None:
+        self.seen.append(("message", message.content))
+
     async def on_resumed(self) -> None:
         self.seen.append(("resumed", None))
 
