@@ -1,0 +1,132 @@
+"""`python -m bot` as a user runs it: a fresh process, an empty environment, a directory without `.env`.
+
+The runs are independent, so they start together (one module-scoped batch) to keep the suite fast; each test
+then checks one of them.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+# Shaped like a bot token; its first segment is base64 for the client id 123456789012345678.
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+CLIENT_ID = "123456789012345678"
+BAD_URL = "postgresql+asyncpg://user@db:port/circles"  # the right scheme, but no URL parser accepts it
+
+
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    cwd: Path
+
+
+def _run(cwd: Path, env: dict[str, str], *args: str) -> Run:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=env,  # nothing inherited: no DISCORD_TOKEN, no DATABASE_URL, no TEST_* variables
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return Run(result.returncode, result.stdout, result.stderr, cwd)
+
+
+def _migrate_then_check(cwd: Path) -> tuple[Run, Run]:
+    env = {"DISCORD_TOKEN": TOKEN}
+    return _run(cwd, env, "migrate"), _run(cwd, env, "check")
+
+
+SCENARIOS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    "check-no-token": ({}, ("check",)),
+    "run-no-token": ({}, ()),
+    "run-bad-url": ({"DATABASE_URL": "postgresql+asyncpg://user@db:port/circles", "DISCORD_TOKEN": TOKEN}, ()),
+    "check-bad-url": (
+        {"DATABASE_URL": "postgresql+asyncpg://user@db:port/circles", "DISCORD_TOKEN": TOKEN},
+        ("check",),
+    ),
+    "invite-url": ({"DISCORD_TOKEN": TOKEN}, ("invite-url",)),
+    "run-bad-token": ({"DISCORD_TOKEN": "not-a-token"}, ()),
+}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
+    with ThreadPoolExecutor(max_workers=len(SCENARIOS) + 1) as pool:
+        futures = {
+            name: pool.submit(_run, tmp_path_factory.mktemp(name), env, *args)
+            for name, (env, args) in SCENARIOS.items()
+        }
+        chained = pool.submit(_migrate_then_check, tmp_path_factory.mktemp("migrate"))
+        results = {name: future.result() for name, future in futures.items()}
+        results["migrate"], results["check-ok"] = chained.result()
+    return results
+
+
+def _one_error_line(run: Run, variable: str) -> str:
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr and "Traceback" not in run.stdout
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1, run.stderr
+    assert variable in lines[0]
+    return lines[0]
+
+
+def test_check_without_a_token_prints_one_line_naming_it(runs: dict[str, Run]) -> None:
+    run = runs["check-no-token"]
+    line = _one_error_line(run, "DISCORD_TOKEN")
+    assert line == "error: DISCORD_TOKEN is not set: put your bot token in the environment or .env"
+    # Checking creates nothing: no data/ folder, no database file.
+    assert list(run.cwd.iterdir()) == []
+
+
+def test_run_without_a_token_stops_before_touching_the_database(runs: dict[str, Run]) -> None:
+    run = runs["run-no-token"]
+    _one_error_line(run, "DISCORD_TOKEN")
+    assert run.stdout == ""
+    assert list(run.cwd.iterdir()) == []
+
+
+def test_run_with_a_malformed_token_names_it(runs: dict[str, Run]) -> None:
+    line = _one_error_line(runs["run-bad-token"], "DISCORD_TOKEN")
+    assert "malformed" in line and "not-a-token" not in line
+
+
+@pytest.mark.parametrize("scenario", ["check-bad-url", "run-bad-url"])
+def test_a_malformed_database_url_is_one_line_naming_it(runs: dict[str, Run], scenario: str) -> None:
+    line = _one_error_line(runs[scenario], "DATABASE_URL")
+    assert line.startswith("error: DATABASE_URL is invalid")
+    assert list(runs[scenario].cwd.iterdir()) == []
+
+
+def test_invite_url(runs: dict[str, Run]) -> None:
+    run = runs["invite-url"]
+    assert run.returncode == 0, run.stderr
+    (line,) = run.stdout.splitlines()
+    url = urlparse(line)
+    assert (url.scheme, url.netloc, url.path) == ("https", "discord.com", "/oauth2/authorize")
+    query = parse_qs(url.query)
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["scope"] == ["bot applications.commands"]
+    assert int(query["permissions"][0]) > 0
+    assert TOKEN not in run.stdout + run.stderr
+
+
+def test_migrate_then_check_is_clean(runs: dict[str, Run]) -> None:
+    migrate, check = runs["migrate"], runs["check-ok"]
+    assert migrate.returncode == 0, migrate.stderr
+    assert migrate.stdout.startswith("database at revision ")
+    assert (migrate.cwd / "data" / "circles.db").exists()  # the default DATABASE_URL, relative to the cwd
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip() == "configuration and database OK"
+    assert check.stderr == ""
