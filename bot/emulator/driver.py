@@ -145,6 +145,7 @@ class Driver:
     def __init__(self, emu: Emulator) -> None:
         self.emu = emu
         self.world = emu.world
+        self._invoker = emu.bot_user_id  # the user whose options are being resolved
 
     # application commands ---------------------------------------------------------------------------
 
@@ -213,6 +214,7 @@ class Driver:
             raise DriverError("empty command name")
         definition = self._find_command(guild_id, parts[0])
         self._check_allowed(guild_id, user_id, definition)
+        self._invoker = user_id
         resolved: JSON = {}
         levels = parts[1:]
         option_defs: list[JSON] = definition.get("options") or []
@@ -355,8 +357,8 @@ class Driver:
         if allowed and channel.type not in allowed:
             raise DriverError(f"{where}: Discord only offers channel types {allowed}, not {channel.type}")
         data = payloads.channel(self.world, channel)
-        # Resolved channels carry the invoking user's permissions; the bot's view is close enough here.
-        data["permissions"] = str(self.world.channel_permissions(channel, self.emu.bot_user_id))
+        # Resolved channels carry the invoking user's permissions in that channel.
+        data["permissions"] = str(self.world.channel_permissions(channel, self._invoker))
         resolved.setdefault("channels", {})[str(channel_id)] = data
         return str(channel_id)
 
@@ -414,14 +416,15 @@ class Driver:
                 if any(v not in offered for v in picked):
                     raise DriverError(f"select {custom_id!r} offers {offered}")
             else:
-                data["resolved"] = self._select_resolved(guild_id, channel, kind, picked)
+                data["resolved"] = self._select_resolved(guild_id, channel, kind, picked, user_id)
             data["values"] = picked
         else:
             raise DriverError(f"component {custom_id!r} (type {kind}) is not interactive")
         return await self._send(MESSAGE_COMPONENT, guild_id, channel, user_id, data, message=stored)
 
-    def _select_resolved(self, guild_id: int, channel: Any, kind: int, picked: list[str]) -> JSON:
+    def _select_resolved(self, guild_id: int, channel: Any, kind: int, picked: list[str], user_id: int) -> JSON:
         resolved: JSON = {}
+        self._invoker = user_id
         for value in picked:
             if kind == 5 or (kind == 7 and int(value) in self.world.users):
                 self._resolve_user(guild_id, channel, int(value), resolved, "select")

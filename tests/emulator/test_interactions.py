@@ -112,6 +112,11 @@ async def test_buttons_update_and_deferred_update(emu: Emulator, world: World, d
     with pytest.raises(DriverError, match="no component"):
         await drv.click(world.guild_a, world.bob, message, "panel:missing")
 
+    picked = await drv.click(world.guild_a, world.carol, message, "panel:size", values=["2", "4"])
+    assert (await picked.final_message())["content"] == "Picked 2,4"
+    with pytest.raises(DriverError, match="offers"):
+        await drv.click(world.guild_a, world.carol, message, "panel:size", values=["9"])
+
 
 async def test_modal_then_submit(world: World, drv: Driver, bot: EchoBot) -> None:
     opened = await drv.slash(world.guild_a, world.dave, "form")

@@ -33,6 +33,14 @@ class PanelView(discord.ui.View):
     async def form(self, interaction: discord.Interaction, button: discord.ui.Button[PanelView]) -> None:
         await interaction.response.send_modal(StandupModal())
 
+    @discord.ui.select(
+        custom_id="panel:size",
+        max_values=2,
+        options=[discord.SelectOption(label=str(n), value=str(n)) for n in (2, 3, 4)],
+    )
+    async def size(self, interaction: discord.Interaction, select: discord.ui.Select[PanelView]) -> None:
+        await interaction.response.send_message(f"Picked {','.join(select.values)}", ephemeral=True)
+
 
 class StandupModal(discord.ui.Modal, title="Standup"):
     done: discord.ui.TextInput[StandupModal] = discord.ui.TextInput(
