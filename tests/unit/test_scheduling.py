@@ -19,11 +19,13 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.contexts: list[dict[str, Any] | None] = []
+        self.fired = asyncio.Event()
 
     def handler(self, name: str) -> Any:
         async def handle(**kwargs: Any) -> None:
             self.calls.append((name, kwargs))
             self.contexts.append(logs.log_context.get())
+            self.fired.set()
 
         return handle
 
@@ -164,7 +166,8 @@ async def test_apscheduler_replace_existing_keeps_one_job() -> None:
         scheduler.at("standup-open:1", soon, "open", version=2)
         assert scheduler.job_ids() == ["standup-open:1"]
         assert scheduler.next_run("standup-open:1") == soon
-        await asyncio.sleep(0.5)
+        await asyncio.wait_for(seen.fired.wait(), timeout=3)
+        await asyncio.sleep(0.1)  # room for a duplicate to fire, if there were one
         assert seen.calls == [("open", {"version": 2})]
         assert scheduler.job_ids() == []
     finally:
@@ -183,7 +186,8 @@ async def test_apscheduler_replaces_jobs_planned_before_start() -> None:
     assert scheduler.job_ids() == ["standup-open:1"]
     scheduler.start()
     try:
-        await asyncio.sleep(0.5)
+        await asyncio.wait_for(seen.fired.wait(), timeout=3)
+        await asyncio.sleep(0.1)  # room for a duplicate to fire, if there were one
         assert seen.calls == [("open", {"version": 2})]
     finally:
         scheduler.shutdown()
@@ -207,8 +211,8 @@ async def test_apscheduler_failing_handler_does_not_break_later_jobs(caplog: pyt
     try:
         now = datetime.now(UTC)
         with caplog.at_level(logging.ERROR, logger="bot.scheduling"):
-            scheduler.at("first", now + timedelta(seconds=0.1), "broken")
-            scheduler.at("second", now + timedelta(seconds=0.3), "fine", n=2)
+            scheduler.at("first", now + timedelta(seconds=0.05), "broken")
+            scheduler.at("second", now + timedelta(seconds=0.15), "fine", n=2)
             await asyncio.wait_for(done.wait(), timeout=3)
         assert seen.calls == [("fine", {"n": 2})]
         assert [r.getMessage() for r in caplog.records if r.name == "bot.scheduling"] == ["scheduled job failed"]
@@ -222,11 +226,11 @@ async def test_apscheduler_cancel() -> None:
     scheduler.register("open", seen.handler("open"))
     scheduler.start()
     try:
-        scheduler.at("x", datetime.now(UTC) + timedelta(seconds=0.1), "open")
+        scheduler.at("x", datetime.now(UTC) + timedelta(seconds=0.05), "open")
         scheduler.cancel("x")
         scheduler.cancel("x")
         assert scheduler.job_ids() == [] and scheduler.next_run("x") is None
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.2)
         assert seen.calls == []
     finally:
         scheduler.shutdown()
