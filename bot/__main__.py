@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import logging
 import signal
 import sys
 
 from bot import logs
 from bot.clock import SystemClock
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, token_user_id
 from bot.db import Database
 from bot.db import migrate as migrations
 from bot.db.engine import sqlite_file_missing
@@ -23,8 +22,11 @@ log = logging.getLogger("bot")
 
 def _client_id_from_token(token: str) -> int:
     # The first segment of a bot token is the bot's user id in base64; for bots it equals the client id.
-    first = token.split(".", 1)[0]
-    return int(base64.b64decode(first + "=" * (-len(first) % 4)).decode())
+    # Settings.token() has already refused tokens whose first segment is not one.
+    user_id = token_user_id(token)
+    if user_id is None:
+        raise ConfigError("DISCORD_TOKEN is malformed: expected the bot token from the Developer Portal")
+    return user_id
 
 
 async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -> int:

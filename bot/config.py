@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Literal
 
@@ -14,6 +16,16 @@ SUPPORTED_DATABASE_PREFIXES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
 
 # A bot token is three dot-separated base64url segments; the first is the bot's user id.
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{10,}$")
+
+
+def token_user_id(token: str) -> int | None:
+    """The bot's user id, which a token's first segment holds in base64; None when it holds anything else."""
+    first = token.split(".", 1)[0]
+    try:
+        text = base64.b64decode(first + "=" * (-len(first) % 4), altchars=b"-_", validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else None
 
 
 class ConfigError(Exception):
@@ -92,7 +104,7 @@ class Settings(BaseSettings):
         if self.discord_token is None or not self.discord_token.get_secret_value().strip():
             raise ConfigError("DISCORD_TOKEN is not set: put your bot token in the environment or .env")
         value = self.discord_token.get_secret_value().strip()
-        if not _TOKEN_RE.match(value):
+        if not _TOKEN_RE.match(value) or token_user_id(value) is None:
             raise ConfigError("DISCORD_TOKEN is malformed: expected the bot token from the Developer Portal")
         return value
 
