@@ -123,18 +123,22 @@ def empty_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]
 
 
 @pytest.mark.parametrize(
-    ("env", "variable"),
+    ("args", "env", "variable"),
     [
-        ({"DISCORD_TOKEN": "not-a-token"}, "DISCORD_TOKEN is malformed"),
-        ({"DISCORD_TOKEN": TOKEN, "DATABASE_URL": BAD_URL}, "DATABASE_URL is invalid"),
-        ({"DISCORD_TOKEN": TOKEN, "DATABASE_URL": "mysql://root@localhost/circles"}, "DATABASE_URL is invalid"),
-        ({"DISCORD_TOKEN": TOKEN, "SHARD_IDS": "0-1"}, "SHARD_IDS needs SHARD_COUNT"),
+        ([], {"DISCORD_TOKEN": "not-a-token"}, "DISCORD_TOKEN is malformed"),
+        ([], {"DISCORD_TOKEN": TOKEN, "DATABASE_URL": BAD_URL}, "DATABASE_URL is invalid"),
+        ([], {"DISCORD_TOKEN": TOKEN, "DATABASE_URL": "mysql://root@localhost/circles"}, "DATABASE_URL is invalid"),
+        ([], {"DISCORD_TOKEN": TOKEN, "SHARD_IDS": "0-1"}, "SHARD_IDS needs SHARD_COUNT"),
+        (["invite-url"], {}, "DISCORD_TOKEN is not set"),
+        # Token-shaped, but no user id inside: once a traceback from invite-url.
+        (["invite-url"], {"DISCORD_TOKEN": "abcdefghijklmnop.abcdef.abcdefghijklmnop"}, "DISCORD_TOKEN is malformed"),
     ],
 )
 def test_run_refuses_bad_settings_in_one_line(
     empty_env: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    args: list[str],
     env: dict[str, str],
     variable: str,
 ) -> None:
@@ -142,7 +146,7 @@ def test_run_refuses_bad_settings_in_one_line(
 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    assert main([]) != 0
+    assert main(args) != 0
     out, err = capsys.readouterr()
     assert out == ""
     (line,) = err.splitlines()

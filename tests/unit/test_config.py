@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings, parse_shard_ids
+from bot.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings, parse_shard_ids, token_user_id
 
 # Shaped like a real bot token (base64 user id . timestamp . HMAC); not a real one.
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
@@ -55,13 +55,34 @@ def test_blank_token_is_missing(monkeypatch: pytest.MonkeyPatch, value: str) -> 
         load_settings().token()
 
 
-@pytest.mark.parametrize("value", ["hunter2", "Bot " + TOKEN, TOKEN.replace(".", ""), "a.b.c", TOKEN + ".extra"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "hunter2",
+        "Bot " + TOKEN,
+        TOKEN.replace(".", ""),
+        "a.b.c",
+        TOKEN + ".extra",
+        # The right shape, but the first segment is not a base64 user id.
+        "abcdefghijklmnop.abcdef.abcdefghijklmnop",
+        "emulator.token.0123456789",
+    ],
+)
 def test_malformed_token_names_discord_token(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", value)
     with pytest.raises(ConfigError, match="DISCORD_TOKEN is malformed") as info:
         load_settings().token()
     # The error is printed: it must not echo the (possibly real) secret back.
     assert value not in str(info.value)
+
+
+def test_token_user_id() -> None:
+    assert token_user_id(TOKEN) == 123456789012345678
+    assert token_user_id("ODE5.x.y") == 819
+    assert token_user_id("ODE5OTk.x.y") == 81999  # unpadded, as in real tokens
+    assert token_user_id("abcdefghijkl.x.y") is None  # decodes, but to bytes that are not digits
+    assert token_user_id("not base64!.x.y") is None
+    assert token_user_id("") is None
 
 
 def test_valid_token(monkeypatch: pytest.MonkeyPatch) -> None:
