@@ -72,7 +72,13 @@ class InteractionHandle:
 
     async def response(self, timeout: float = 5.0) -> JSON:  # noqa: ASYNC109 - explicit timeouts are this test API's contract
         """The accepted initial callback: ``{"type": 4|5|6|7|8|9, "data": {...}}``."""
-        await self._emu.wait_until(lambda: self.record.acknowledged, timeout, f"a response to interaction {self.id}")
+        try:
+            await self._emu.wait_until(lambda: self.record.acknowledged, timeout, f"a response to {self.id}")
+        except TimeoutError as error:
+            if self.record.rejected:
+                # The bot did answer, but Discord refused it: say why instead of a bare timeout.
+                raise TimeoutError(f"{error}; refused callbacks: {self.record.rejected}") from None
+            raise
         assert self.record.callback is not None
         return copy.deepcopy(self.record.callback)
 

@@ -253,13 +253,10 @@ def _check_text_input(text_input: dict[str, Any], path: str, seen: set[str], *, 
     _check_custom_id(text_input, path, seen)
     if text_input.get("style") not in (1, 2):
         raise _bad(f"{path}.style", "Value must be one of {1, 2}.")
-    if labelled:
-        if "label" in text_input:
-            raise _bad(f"{path}.label", "A text input inside a label has no label of its own.")
-    else:
-        _length(text_input.get("label"), f"{path}.label", 45, minimum=1)
-        if "label" not in text_input:
-            raise invalid_form(f"{path}.label", "BASE_TYPE_REQUIRED", "This field is required")
+    # Inside a Label component the label belongs to the Label (discord.py sends "label": null here).
+    _length(text_input.get("label"), f"{path}.label", 45, minimum=0 if labelled else 1)
+    if not labelled and not text_input.get("label"):
+        raise invalid_form(f"{path}.label", "BASE_TYPE_REQUIRED", "This field is required")
     _length(text_input.get("placeholder"), f"{path}.placeholder", 100)
     _length(text_input.get("value"), f"{path}.value", 4000)
     min_length = text_input.get("min_length")

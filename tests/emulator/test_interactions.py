@@ -8,14 +8,14 @@ import pytest
 
 from bot.emulator import Driver, DriverError, Emulator, World
 
-from .testbot import EchoBot
+from .testbot import EchoBot, SprintLayout
 
 pytestmark = pytest.mark.asyncio
 
 
 async def test_command_sync_keeps_definitions_and_ids(emu: Emulator, bot: EchoBot) -> None:
     synced = {c["name"]: c for c in emu.commands()}
-    assert set(synced) == {"echo", "circle", "panel", "form", "tz", "multi", "report", "slow", "hostonly"}
+    assert set(synced) == {"echo", "circle", "panel", "form", "goal", "tz", "multi", "report", "slow", "hostonly"}
     echo_options = {o["name"]: o for o in synced["echo"]["options"]}
     assert echo_options["count"]["type"] == 4 and echo_options["count"]["max_value"] == 5
     assert synced["hostonly"]["default_member_permissions"] == str(1 << 5)
@@ -142,6 +142,21 @@ async def test_modal_from_a_button(emu: Emulator, world: World, drv: Driver, bot
     )
     assert submitted.payload["message"]["id"] == message["id"]
     assert (await submitted.final_message())["content"] == "Got A / B"
+
+
+async def test_label_modal_and_components_v2(emu: Emulator, world: World, drv: Driver, bot: EchoBot) -> None:
+    opened = await drv.slash(world.guild_a, world.alice, "goal")
+    await opened.response()
+    submitted = await drv.submit_modal(world.guild_a, world.alice, "goal:modal", {"goal:text": "Ship v1"})
+    assert (await submitted.final_message())["content"] == "Goal: Ship v1"
+
+    channel = bot.get_channel(world.general)
+    assert isinstance(channel, discord.TextChannel)
+    sent = await channel.send(view=SprintLayout())
+    assert sent.flags.value & (1 << 15)
+    with pytest.raises(discord.HTTPException) as mixed:
+        await channel.send("text too", view=SprintLayout())  # type: ignore[call-overload]  # invalid on purpose
+    assert mixed.value.code == 50035
 
 
 async def test_autocomplete(world: World, drv: Driver, bot: EchoBot) -> None:

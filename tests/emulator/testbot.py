@@ -57,6 +57,29 @@ class StandupModal(discord.ui.Modal, title="Standup"):
         await interaction.response.send_message(f"Got {self.done.value} / {self.plan.value}", ephemeral=True)
 
 
+class GoalModal(discord.ui.Modal, title="New goal"):
+    text: discord.ui.Label[GoalModal] = discord.ui.Label(
+        text="Goal", component=discord.ui.TextInput(custom_id="goal:text", max_length=200)
+    )
+
+    def __init__(self) -> None:
+        super().__init__(custom_id="goal:modal")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        assert isinstance(self.text.component, discord.ui.TextInput)
+        await interaction.response.send_message(f"Goal: {self.text.component.value}", ephemeral=True)
+
+
+class SprintLayout(discord.ui.LayoutView):
+    container: discord.ui.Container[SprintLayout] = discord.ui.Container(
+        discord.ui.TextDisplay("Sprint · focus"),
+        discord.ui.Section(
+            discord.ui.TextDisplay("Round 1 of 4"),
+            accessory=discord.ui.Button(label="Join", custom_id="sprint:join"),
+        ),
+    )
+
+
 class EchoBot(commands.AutoShardedBot):
     def __init__(self, *, shard_count: int | None = None, intents: discord.Intents | None = None) -> None:
         if intents is None:
@@ -161,6 +184,10 @@ def register_commands(bot: EchoBot) -> None:
     @tree.command(description="Open the standup form")
     async def form(interaction: discord.Interaction) -> None:
         await interaction.response.send_modal(StandupModal())
+
+    @tree.command(description="Add a goal")
+    async def goal(interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(GoalModal())
 
     @tree.command(description="Pick a timezone")
     async def tz(interaction: discord.Interaction, zone: str) -> None:
