@@ -43,6 +43,7 @@ async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -
         shard_ids=shard_ids,
         dev_guild_id=settings.dev_guild_id,
         sync_commands=not sync_only,
+        gateway_url=settings.discord_gateway_url,
     )
     try:
         if sync_only:

@@ -168,6 +168,7 @@ class CirclesBot(commands.AutoShardedBot):
         shard_ids: list[int] | None = None,
         dev_guild_id: int | None = None,
         sync_commands: bool = True,
+        gateway_url: str | None = None,
     ) -> None:
         wanted = intents()
         # discord.py wants shard_ids left out (not None) when sharding is automatic.
@@ -189,6 +190,8 @@ class CirclesBot(commands.AutoShardedBot):
         self.services = services
         self.pacer = Pacer()
         self._pace_requests()
+        if gateway_url:
+            self._use_gateway(gateway_url)
         self.dev_guild_id = dev_guild_id
         self.sync_on_start = sync_commands
         self._ready_hooks: list[Callable[[], Awaitable[None]]] = []
@@ -203,6 +206,17 @@ class CirclesBot(commands.AutoShardedBot):
             return await send(route, **kwargs)
 
         self.http.request = paced  # type: ignore[method-assign]
+
+    def _use_gateway(self, url: str) -> None:
+        """With automatic sharding discord.py connects to the URL that GET /gateway/bot names; keep the
+        shard count it recommends but connect to the configured gateway instead."""
+        ask = self.http.get_bot_gateway
+
+        async def get_bot_gateway() -> Any:
+            shards, _discord_url, limits = await ask()
+            return shards, url, limits
+
+        self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         for name in extension_names():

@@ -8,9 +8,13 @@ from collections.abc import Callable
 
 
 class Pacer:
-    """A token bucket. With ``rate`` 45/s and ``burst`` 5, no one-second window ever holds more than 50."""
+    """A token bucket: no one-second window ever holds more than ``burst + rate`` requests.
 
-    def __init__(self, rate: float = 45.0, burst: int = 5, monotonic: Callable[[], float] = time.monotonic) -> None:
+    48/s with a burst of 1 stays one request under Discord's 50 even when loopback jitter bunches two
+    sends together, and drains 1,000 standup openings (2,000 requests) in about 42 s.
+    """
+
+    def __init__(self, rate: float = 48.0, burst: int = 1, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
         self.burst = burst
         self._monotonic = monotonic

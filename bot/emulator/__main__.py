@@ -8,7 +8,6 @@ import contextlib
 import logging
 import signal
 
-from .core import DEFAULT_TOKEN
 from .server import Emulator
 from .world import default_world
 
@@ -17,7 +16,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bot.emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="only 127.0.0.1 (or localhost) is accepted")
     parser.add_argument("--port", type=int, default=8787)
-    parser.add_argument("--token", default=DEFAULT_TOKEN, help="the bot token the emulator accepts")
+    parser.add_argument("--token", default=None, help="the bot token to accept (default: a new Discord-shaped token)")
     parser.add_argument("--shards", type=int, default=1, help="shard count GET /gateway/bot recommends")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,7 +25,23 @@ if TYPE_CHECKING:
 
 JSON = dict[str, Any]
 
-DEFAULT_TOKEN = "emulator.token.0123456789"
+
+def make_token(user_id: int) -> str:
+    """A token shaped like Discord's: base64url(user id) "." timestamp-ish "." HMAC-ish."""
+    first = base64.urlsafe_b64encode(str(user_id).encode()).decode().rstrip("=")
+    return f"{first}.{secrets.token_urlsafe(4)}.{secrets.token_urlsafe(28)}"
+
+
+def token_user_id(token: str) -> int | None:
+    """The user id a Discord-shaped token starts with, or None."""
+    first = token.split(".", 1)[0]
+    try:
+        decoded = base64.urlsafe_b64decode(first + "=" * (-len(first) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return int(decoded) if decoded.isdigit() else None
+
+
 CHUNK_SIZE = 1000
 
 
@@ -37,12 +55,11 @@ class Core:
     def __init__(
         self,
         *,
-        token: str,
+        token: str | None,
         bot_username: str,
         heartbeat_interval_ms: int,
         recommended_shards: int,
     ) -> None:
-        self.token = token
         self.ids = SnowflakeFactory()
         self.world = WorldState(self.ids)
         self.heartbeat_interval_ms = heartbeat_interval_ms
@@ -60,7 +77,9 @@ class Core:
         self.host = "127.0.0.1"
         self.port = 0
         self._changed = asyncio.Event()
-        bot = self.world.ids.next()
+        # The bot's id comes from the token when it is Discord-shaped (a bot may read its id from it).
+        bot = (token_user_id(token) if token else None) or self.world.ids.next()
+        self.token = token if token else make_token(bot)
         self.bot_user_id = bot
         # A bot's application id equals its user id for every bot created since 2019 or so.
         self.application_id = bot

@@ -12,7 +12,6 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from .building import WorldBuilding
-from .core import DEFAULT_TOKEN
 from .errors import ApiError
 from .faults import InjectedFault, server_error, too_many_requests
 from .gateway import Gateway
@@ -40,7 +39,7 @@ class Emulator(WorldBuilding, Queries):
     def __init__(
         self,
         *,
-        token: str = DEFAULT_TOKEN,
+        token: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         recommended_shards: int = 1,

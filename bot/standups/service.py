@@ -199,8 +199,11 @@ class StandupService:
 
     async def _replanned(self, view: ScheduleView) -> ScheduleChange:
         await self.plan(PlanScope(owned_guilds=lambda _g: True, circle_id=view.circle_id))
-        slot = None if view.paused else await self._next_slot(view, self.clock.now())
-        return ScheduleChange(view, slot.opens_at if slot else None)
+        now = self.clock.now()
+        slot = None if view.paused else await self._next_slot(view, now)
+        return ScheduleChange(
+            view, slot.opens_at if slot else None, opens_now=slot is not None and slot.opens_at <= now
+        )
 
     # ----- planning: which wake-ups the database implies ------------------------------------------------
 
@@ -429,6 +432,10 @@ class StandupService:
                 return
             occurrence.message_id = message_id
             occurrence.status = STATUS_OPEN
+            now = self.clock.now()
+            if occurrence.reminder_at is not None and occurrence.reminder_at <= now:
+                # Opened late (after downtime): the nudge comes at 75 % of what is left, not right away.
+                occurrence.reminder_at = now + (occurrence.closes_at - now) * 3 / 4
         # Plans this occurrence's reminder and close, and the circle's next opening.
         await self.plan(PlanScope(owned_guilds=lambda _g: True, circle_id=occurrence.circle_id))
 

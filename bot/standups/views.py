@@ -32,6 +32,7 @@ class ScheduleView:
 class ScheduleChange:
     schedule: ScheduleView
     next_opens_at: datetime | None
+    opens_now: bool = False  # today's window is open and has no standup yet: it opens right away
 
 
 @dataclass(frozen=True)

@@ -76,14 +76,3 @@ def routes_errors(callback: Callback) -> Callback:
             await report_error(interaction, exc)
 
     return wrapper
-
-
-class Modal(discord.ui.Modal):
-    """A modal whose errors take the one error path."""
-
-    async def on_error(  # type: ignore[override]  # discord.py's Modal.on_error takes no item
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        from bot.client import report_error
-
-        await report_error(interaction, error)

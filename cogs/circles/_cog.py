@@ -71,7 +71,7 @@ class CirclesCog(commands.GroupCog, group_name="circle", group_description="Co-w
     async def edit(
         self,
         interaction: Interaction,
-        circle: str,
+        circle: str | None = None,
         name: str | None = None,
         channel: discord.TextChannel | None = None,
         voice: discord.VoiceChannel | None = None,
@@ -96,19 +96,19 @@ class CirclesCog(commands.GroupCog, group_name="circle", group_description="Co-w
 
     @app_commands.command(name="delete", description="(host) Delete a circle, its schedules and memberships")
     @app_commands.autocomplete(circle=complete_circle)
-    async def delete(self, interaction: Interaction, circle: str) -> None:
+    async def delete(self, interaction: Interaction, circle: str | None = None) -> None:
         target = await self.circles.resolve(interaction.guild_id or 0, circle)
         await self.circles.check_can_delete(actor_of(interaction), target.id)
         await reply(
             interaction,
-            f"Delete **{discord.utils.escape_markdown(target.name)}**? Its schedules and memberships go; "
-            "members keep their own focus history and goals.",
+            f"Delete **{discord.utils.escape_markdown(target.name)}**? Its schedules, memberships and standup "
+            "history go; members keep their own focus history and goals.",
             view=confirm_delete_view(target.id),
         )
 
     @app_commands.command(name="join", description="Join a circle")
     @app_commands.autocomplete(circle=complete_circle)
-    async def join(self, interaction: Interaction, circle: str) -> None:
+    async def join(self, interaction: Interaction, circle: str | None = None) -> None:
         target = await self.circles.resolve(interaction.guild_id or 0, circle)
         result = await self.circles.join(target.guild_id, interaction.user.id, target.id)
         name = discord.utils.escape_markdown(target.name)
@@ -120,7 +120,7 @@ class CirclesCog(commands.GroupCog, group_name="circle", group_description="Co-w
 
     @app_commands.command(name="leave", description="Leave a circle")
     @app_commands.autocomplete(circle=complete_circle)
-    async def leave(self, interaction: Interaction, circle: str) -> None:
+    async def leave(self, interaction: Interaction, circle: str | None = None) -> None:
         target = await self.circles.resolve(interaction.guild_id or 0, circle)
         result = await self.circles.leave(target.guild_id, interaction.user.id, target.id)
         name = discord.utils.escape_markdown(target.name)
@@ -139,7 +139,7 @@ class CirclesCog(commands.GroupCog, group_name="circle", group_description="Co-w
 
     @app_commands.command(name="info", description="A circle's schedules, next events and members")
     @app_commands.autocomplete(circle=complete_circle)
-    async def info(self, interaction: Interaction, circle: str) -> None:
+    async def info(self, interaction: Interaction, circle: str | None = None) -> None:
         target = await self.circles.resolve(interaction.guild_id or 0, circle)
         members = await self.circles.member_ids(target.guild_id, target.id)
         activities = await gather_activities(self.bot.services.activity_sources, [target.id])

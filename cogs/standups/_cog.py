@@ -8,11 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.client import report_error
 from bot.timeparse import parse_days, parse_hhmm, parse_local_date
 from cogs._common.circle_option import complete_circle, complete_timezone
 from cogs._common.interactions import actor_of, reply
 from cogs.standups import _render
-from cogs.standups._views import AnswerModal
+from cogs.standups._posting import post_answer
+from cogs.standups._views import MODAL_RE, AnswerModal, answers_in_order, submitted_values
 
 if TYPE_CHECKING:
     from bot.client import CirclesBot
@@ -32,9 +34,23 @@ class StandupsCog(commands.GroupCog, group_name="standup", group_description="As
         self.circles = bot.services.circles
         super().__init__()
 
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: Interaction) -> None:
+        """Standup answer submits, recognised by custom_id (see AnswerModal for why not a stored modal)."""
+        if interaction.type is not discord.InteractionType.modal_submit or interaction.data is None:
+            return
+        match = MODAL_RE.fullmatch(str(interaction.data.get("custom_id", "")))
+        if match is None:
+            return
+        answers = answers_in_order(submitted_values(interaction.data))
+        try:
+            await post_answer(interaction, int(match["occ"]), answers)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
     @app_commands.command(name="schedule", description="(host) Open a standup thread on a schedule")
     @app_commands.describe(
-        circle="The circle",
+        circle="The circle (may be left out when the server has just one)",
         time="Opening time, HH:MM (24-hour)",
         days="daily, weekdays, mon-fri or a list like mon,wed,fri",
         timezone="IANA timezone (default: the circle's)",
@@ -46,9 +62,9 @@ class StandupsCog(commands.GroupCog, group_name="standup", group_description="As
     async def schedule(
         self,
         interaction: Interaction,
-        circle: str,
         time: str,
         days: str,
+        circle: str | None = None,
         timezone: str | None = None,
         window_hours: int | None = None,
         reminder: str | None = None,
@@ -70,14 +86,14 @@ class StandupsCog(commands.GroupCog, group_name="standup", group_description="As
 
     @app_commands.command(name="pause", description="(host) Stop opening standups until resumed")
     @app_commands.autocomplete(circle=complete_circle)
-    async def pause(self, interaction: Interaction, circle: str) -> None:
+    async def pause(self, interaction: Interaction, circle: str | None = None) -> None:
         target = await self.circles.resolve(interaction.guild_id or 0, circle)
         change = await self.standups.set_paused(actor_of(interaction), target.id, True)
         await reply(interaction, _render.schedule_saved(change))
 
     @app_commands.command(name="resume", description="(host) Start opening standups again")
     @app_commands.autocomplete(circle=complete_circle)
-    async def resume(self, interaction: Interaction, circle: str) -> None:
+    async def resume(self, interaction: Interaction, circle: str | None = None) -> None:
         target = await self.circles.resolve(interaction.guild_id or 0, circle)
         change = await self.standups.set_paused(actor_of(interaction), target.id, False)
         await reply(interaction, _render.schedule_saved(change))
@@ -85,7 +101,7 @@ class StandupsCog(commands.GroupCog, group_name="standup", group_description="As
     @app_commands.command(name="skip", description="(host) No standup on a day (a holiday); streaks unaffected")
     @app_commands.describe(date="YYYY-MM-DD, today, tomorrow or a weekday")
     @app_commands.autocomplete(circle=complete_circle)
-    async def skip(self, interaction: Interaction, circle: str, date: str) -> None:
+    async def skip(self, interaction: Interaction, date: str, circle: str | None = None) -> None:
         guild_id = interaction.guild_id or 0
         target = await self.circles.resolve(guild_id, circle)
         today = await self.bot.services.profiles.local_today(guild_id, interaction.user.id)

@@ -36,11 +36,20 @@ class StandupPoster:
         self.service = bot.services.standups
 
     async def open(self, circle_id: int, local_date: str) -> None:
+        opened = False
+        try:
+            opened = await self._open(circle_id, local_date)
+        finally:
+            if not opened:
+                # Not due, done elsewhere, or Discord refused: still plan what comes next (the next
+                # opening, or a recovery of this one once its claim's lease runs out).
+                await self.service.plan(PlanScope(owned_guilds=self.bot.owns_guild, circle_id=circle_id))
+
+    async def _open(self, circle_id: int, local_date: str) -> bool:
+        """True when the standup is open (mark_open has planned its reminder, close and the next one)."""
         claim = await self.service.claim_opening(circle_id, date.fromisoformat(local_date))
         if claim is None:
-            # Not due, or already handled: make sure the next opening is still planned.
-            await self.service.plan(PlanScope(owned_guilds=self.bot.owns_guild, circle_id=circle_id))
-            return
+            return False
         thread_id = claim.thread_id or self._existing_thread(claim)
         if thread_id is None:
             thread = await self.bot.http.start_thread_without_message(
@@ -59,6 +68,7 @@ class StandupPoster:
             )
             message_id = message.id
         await self.service.mark_open(claim.occurrence_id, message_id)
+        return True
 
     def _existing_thread(self, claim: OpeningClaim) -> int | None:
         """After a crash between creating the thread and recording it, reuse the thread we made."""

@@ -24,7 +24,7 @@ def opening(claim: OpeningClaim) -> discord.Embed:
     embed = discord.Embed(
         title=thread_name(claim.local_date),
         description=(
-            f"Good morning, **{safe(claim.circle_name)}**! Share where you are:\n\n{questions}\n\n"
+            f"Hello, **{safe(claim.circle_name)}**! Share where you are:\n\n{questions}\n\n"
             f"Open until {discord_ts(claim.closes_at, 't')} ({discord_ts(claim.closes_at, 'R')})."
         ),
         colour=OPEN_COLOUR,
@@ -93,6 +93,8 @@ def schedule_saved(change: ScheduleChange) -> str:
     ]
     if view.paused:
         lines.append("It is **paused**: `/standup resume` starts it again.")
+    elif change.next_opens_at and change.opens_now:
+        lines.append("Today's window is already open, so today's standup opens right now.")
     elif change.next_opens_at:
         lines.append(f"Next opens {discord_ts(change.next_opens_at, 'F')} ({discord_ts(change.next_opens_at, 'R')}).")
     return "\n".join(lines)

@@ -10,7 +10,7 @@ import discord
 from bot.standups.questions import ANSWER_MAX
 from bot.standups.schedule import thread_name
 from bot.standups.views import AnswerForm
-from cogs._common.interactions import Modal, routes_errors
+from cogs._common.interactions import routes_errors
 
 if TYPE_CHECKING:
     from bot.client import CirclesBot
@@ -52,31 +52,58 @@ def post_view(occurrence_id: int) -> discord.ui.View:
     return view
 
 
-class AnswerModal(Modal):
-    """One paragraph field per question, prefilled when editing; yesterday's plan shown as a hint."""
+class AnswerModal(discord.ui.Modal):
+    """One paragraph field per question, prefilled when editing; yesterday's plan shown as a hint.
+
+    Only a builder: it is stopped before it is sent, so discord.py does not keep it in its view store
+    (which holds one modal per custom_id, for all users, and forgets them on restart). Submits are
+    handled by ``StandupsCog.on_interaction`` from the custom_id alone, so they work for every member
+    at once and after a restart.
+    """
 
     def __init__(self, form: AnswerForm) -> None:
-        super().__init__(title=thread_name(form.local_date), custom_id=f"standup-answer:{form.occurrence_id}")
-        self.form = form
-        self.fields: list[discord.ui.TextInput[AnswerModal]] = []
+        super().__init__(title=thread_name(form.local_date), custom_id=f"{MODAL_PREFIX}{form.occurrence_id}")
         for index, question in enumerate(form.questions):
             placeholder = None
             if index == 0 and form.yesterday_plan:
                 hint = f"Yesterday you planned: {form.yesterday_plan}"
                 placeholder = hint if len(hint) <= PLACEHOLDER_MAX else hint[: PLACEHOLDER_MAX - 1] + "…"
-            field: discord.ui.TextInput[AnswerModal] = discord.ui.TextInput(
-                label=question,
-                custom_id=f"q{index}",
-                style=discord.TextStyle.paragraph,
-                required=False,
-                max_length=ANSWER_MAX,
-                placeholder=placeholder,
-                default=form.current[index] if form.current and index < len(form.current) else None,
+            self.add_item(
+                discord.ui.TextInput(
+                    label=question,
+                    custom_id=f"q{index}",
+                    style=discord.TextStyle.paragraph,
+                    required=False,
+                    max_length=ANSWER_MAX,
+                    placeholder=placeholder,
+                    default=form.current[index] if form.current and index < len(form.current) else None,
+                )
             )
-            self.fields.append(field)
-            self.add_item(field)
+        self.stop()
 
-    async def on_submit(self, interaction: discord.Interaction[CirclesBot]) -> None:  # type: ignore[override]
-        from cogs.standups._posting import post_answer
 
-        await post_answer(interaction, self.form.occurrence_id, [field.value for field in self.fields])
+MODAL_PREFIX = "standup-answer:"
+MODAL_RE = re.compile(r"standup-answer:(?P<occ>\d+)")
+
+
+def submitted_values(data: Any) -> dict[str, str]:
+    """Text input values of a modal submit, by custom_id, whatever the nesting (action rows or labels)."""
+    values: dict[str, str] = {}
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "custom_id" in node and "value" in node:
+                values[str(node["custom_id"])] = str(node["value"] or "")
+            stack.extend(node.get("components") or [])
+            if isinstance(node.get("component"), dict):
+                stack.append(node["component"])
+        elif isinstance(node, list):
+            stack.extend(node)
+    return values
+
+
+def answers_in_order(values: dict[str, str]) -> list[str]:
+    """The fields q0, q1, … in question order (a field Discord left out counts as empty)."""
+    indexes = [int(key[1:]) for key in values if key[:1] == "q" and key[1:].isdigit()]
+    return [values.get(f"q{index}", "") for index in range(max(indexes) + 1)] if indexes else []

@@ -9,8 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.emulator import Driver, Emulator, World
+from bot.emulator.harness import BotProcess
 
-from .conftest import BotProcess
 from .test_foundation import answer, text_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -69,6 +69,10 @@ async def test_standup_day(emu: Emulator, world: World, drv: Driver, bot_process
     await click.response()
     modal = click.modal
     assert modal is not None and modal["custom_id"] == f"standup-answer:{occurrence}"
+    # Bob opens his form (through /standup post) while Alice's is still open: both must land.
+    bob = await drv.slash(g, world.bob, "standup post", circle="Morning crew")
+    await bob.response()
+    assert bob.modal is not None
     submit = await drv.submit_modal(
         g,
         world.alice,
@@ -94,10 +98,7 @@ async def test_standup_day(emu: Emulator, world: World, drv: Driver, bot_process
     await emu.wait_for_request("PATCH", rf"/channels/{thread['id']}/messages/{alice_message['id']}$")
     assert "Landing page, then invoices" in text_of(emu.message(int(alice_message["id"])) or {})
 
-    # Bob answers through /standup post, with a blocker.
-    bob = await drv.slash(g, world.bob, "standup post", circle="Morning crew")
-    await bob.response()
-    assert bob.modal is not None
+    # Bob submits the form he opened before Alice's answer, with a blocker.
     bob_submit = await drv.submit_modal(
         g,
         world.bob,

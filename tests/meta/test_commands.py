@@ -108,15 +108,16 @@ async def test_command_payloads_are_valid_for_discord(loaded: CirclesBot) -> Non
     assert all(isinstance(c.to_dict(loaded.tree), dict) for c in loaded.tree.get_commands())
 
 
-# SPEC: command → (required options, optional options), in order.
+# SPEC: command → (required options, optional options), in order. `circle` is optional everywhere:
+# SPEC lets it be left out when the guild has exactly one circle (the service then picks that one).
 SPEC_COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "circle create": (["name", "channel"], ["voice", "role", "host_role", "timezone"]),
-    "circle edit": (["circle"], ["name", "channel", "voice", "role", "host_role", "timezone"]),
-    "circle delete": (["circle"], []),
-    "circle join": (["circle"], []),
-    "circle leave": (["circle"], []),
+    "circle edit": ([], ["circle", "name", "channel", "voice", "role", "host_role", "timezone"]),
+    "circle delete": ([], ["circle"]),
+    "circle join": ([], ["circle"]),
+    "circle leave": ([], ["circle"]),
     "circle list": ([], []),
-    "circle info": (["circle"], []),
+    "circle info": ([], ["circle"]),
     "profile timezone": (["tz"], []),
     "profile hours": (["start", "end"], []),
     "profile about": ([], ["offers", "asks"]),
