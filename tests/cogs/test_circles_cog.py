@@ -407,6 +407,20 @@ async def test_the_only_circle_is_found_by_name_or_id_and_several_need_a_pick(
     assert len(await memberships(database)) == 1
 
 
+async def test_circle_may_be_omitted_when_there_is_only_one(
+    bot: CirclesBot, cog: CirclesCog, database: Database
+) -> None:
+    await create(bot, cog, host(), "Writers")
+    reply = await invoke(bot, fake_interaction(bot, member()), cog.join)
+    assert reply.content == "Welcome to **Writers**! Its home is <#10>."
+    reply = await invoke(bot, fake_interaction(bot, member()), cog.info)
+    assert reply.embed is not None and reply.embed.title == "Writers"
+    await create(bot, cog, host(), "Painters", channel=fake_text_channel(11))
+    reply = await invoke(bot, fake_interaction(bot, member(3)), cog.join)
+    assert reply.content == "This server has several circles: pick one in the `circle` option."
+    assert [user for _, user in await memberships(database)] == [2]
+
+
 # --- list and info ---------------------------------------------------------------------------------
 
 
