@@ -13,7 +13,6 @@ import json
 import secrets
 import time
 import zlib
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -63,7 +62,8 @@ class GatewaySession:
     intents: int
     large_threshold: int
     seq: int = 0
-    events: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=REPLAY_BUFFER))
+    # (seq, serialized payload), contiguous in seq, so a position is a subtraction away.
+    events: list[tuple[int, str]] = field(default_factory=list)
     connection: GatewayConnection | None = None
     dead: bool = False
     # Sequence number of the last GUILD_CREATE sent with READY: reaching it means "connected and ready".
@@ -72,6 +72,19 @@ class GatewaySession:
 
     def has(self, intent: int) -> bool:
         return bool(self.intents & intent)
+
+    @property
+    def oldest_seq(self) -> int:
+        return self.events[0][0] if self.events else self.seq + 1
+
+    def events_after(self, seq: int) -> list[tuple[int, str]]:
+        return self.events[max(0, seq + 1 - self.oldest_seq) :]
+
+    def record(self, text: str) -> None:
+        self.events.append((self.seq, text))
+        if len(self.events) > 2 * REPLAY_BUFFER:
+            # Trim in halves so appends stay amortised O(1); RESUME can still go back REPLAY_BUFFER events.
+            del self.events[:REPLAY_BUFFER]
 
     def owns_guild(self, guild_id: int) -> bool:
         return shard_for(guild_id, self.shard_count) == self.shard_id
@@ -116,10 +129,9 @@ class GatewayConnection:
             while not self.ws.closed:
                 session = self.session
                 if session is not None and session.connection is self:
-                    for seq, text in list(session.events):
-                        if seq > self.sent_seq:
-                            await self.send(text)
-                            self.sent_seq = seq
+                    for seq, text in session.events_after(self.sent_seq):
+                        await self.send(text)
+                        self.sent_seq = seq
                 await self.wake.wait()
                 self.wake.clear()
         except (ConnectionResetError, RuntimeError):
@@ -198,7 +210,7 @@ class Gateway:
     def _append(self, session: GatewaySession, event: str, payload: JSON) -> None:
         session.seq += 1
         text = json.dumps({"op": DISPATCH, "t": event, "s": session.seq, "d": payload}, separators=(",", ":"))
-        session.events.append((session.seq, text))
+        session.record(text)
         self.emu.stats["dispatch"] += 1
         self.emu.stats[f"dispatch:{event}"] += 1
         if session.connection is not None:
@@ -413,8 +425,13 @@ class Gateway:
             return
         session = self.sessions.get(str(data.get("session_id")))
         seq = data.get("seq")
-        oldest = session.events[0][0] if session is not None and session.events else 1
-        if session is None or session.dead or not isinstance(seq, int) or seq < oldest - 1 or seq > session.seq:
+        if (
+            session is None
+            or session.dead
+            or not isinstance(seq, int)
+            or seq < session.oldest_seq - 1
+            or seq > session.seq
+        ):
             self.emu.stats["resume_rejected"] += 1
             await conn.send({"op": INVALID_SESSION, "d": False})
             return

@@ -8,7 +8,7 @@ import time
 import discord
 import pytest
 
-from bot.emulator import Driver, Emulator, World
+from bot.emulator import Driver, Emulator, World, gateway
 
 from .conftest import StartBot
 from .testbot import EchoBot, point_discord_at, restore_discord
@@ -134,3 +134,17 @@ async def test_plain_client_and_a_restart(emu: Emulator, world: World) -> None:
     first, second = sorted(emu.gateway.sessions.values(), key=lambda s: s.identified_at)
     assert first.dead and not second.dead
     await emu.wait_until(lambda: second.connection is None, 5, "the second client to disconnect")
+
+
+async def test_resume_too_far_behind_gets_invalid_session(
+    emu: Emulator, world: World, bot: EchoBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gateway, "REPLAY_BUFFER", 2)
+    await emu.drop_gateway()
+    # Synchronously, before the client can come back: more events than the session keeps.
+    for _ in range(4):
+        emu.set_voice_state(world.guild_a, world.dave, world.focus_room)
+        emu.set_voice_state(world.guild_a, world.dave, None)
+    await emu.wait_until(lambda: emu.stats["identify"] == 2, 10, "a fresh IDENTIFY")
+    assert emu.stats["resume_rejected"] == 1
+    await emu.wait_ready(10)

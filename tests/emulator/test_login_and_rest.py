@@ -127,7 +127,7 @@ async def test_two_shards_split_guilds(emu: Emulator, world: World, start_bot: S
     assert sorted(f.data["shard"][0] for f in ready) == [0, 1]
     # Each shard's READY lists only its own guild.
     for session in emu.gateway.live_sessions():
-        ready_payload = json.loads(session.events[0][1])["d"]
+        ready_payload = json.loads(session.events_after(0)[0][1])["d"]
         listed = {int(g["id"]) for g in ready_payload["guilds"]}
         assert listed == {g for g in (world.guild_a, world.guild_b) if session.owns_guild(g)}
     drv = Driver(emu)
