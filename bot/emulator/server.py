@@ -168,15 +168,11 @@ class Emulator(WorldBuilding, Queries):
             return self._attachment(path)
         arrived = time.monotonic()
         if not path.startswith(API_PREFIX + "/"):
-            record = RecordedRequest(
-                arrived, request.method, path, dict(request.query), None, [], dict(request.headers)
-            )
+            record = RecordedRequest(arrived, request.method, path, dict(request.query), None, [], _headers(request))
             self.requests.append(record)
             return self._finish(record, RestResponse(404, {"message": "404: Not Found", "code": 0}), unhandled=True)
         api_path = path[len(API_PREFIX) :]
-        record = RecordedRequest(
-            arrived, request.method, api_path, dict(request.query), None, [], dict(request.headers)
-        )
+        record = RecordedRequest(arrived, request.method, api_path, dict(request.query), None, [], _headers(request))
         self.requests.append(record)
         try:
             record.json, record.files = await _read_body(request)
@@ -261,6 +257,15 @@ class Emulator(WorldBuilding, Queries):
         if len(parts) >= 4 and parts[3].isdigit() and int(parts[3]) in self.world.attachments:
             return web.Response(body=self.world.attachments[int(parts[3])], content_type="application/octet-stream")
         return web.Response(status=404, body=b"Not Found")
+
+
+def _headers(request: web.Request) -> dict[str, str]:
+    """The request's headers with the token masked, so printing a recorded request never leaks it."""
+    headers = dict(request.headers)
+    if "Authorization" in headers:
+        scheme = headers["Authorization"].split(" ", 1)[0]
+        headers["Authorization"] = f"{scheme} <redacted>"
+    return headers
 
 
 def _major(route: Route, params: dict[str, str]) -> str:
