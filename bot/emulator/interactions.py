@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import payloads
 from .errors import UNKNOWN_INTERACTION, UNKNOWN_MESSAGE, UNKNOWN_WEBHOOK, ApiError, invalid_form, unknown
+from .messages import ATTACHMENT_SIZE_LIMIT, LOADING
 from .routing import RestRequest, RestResponse
 from .state import StoredMessage
 from .validation import EPHEMERAL, check_choices, check_modal
@@ -52,7 +53,6 @@ ALLOWED_CALLBACKS: dict[int, frozenset[int]] = {
 
 INITIAL_RESPONSE_SECONDS = 3.0
 TOKEN_LIFETIME_SECONDS = 15 * 60.0
-ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 
 @dataclass
@@ -317,7 +317,7 @@ class Interactions:
             raise unknown("Webhook", UNKNOWN_WEBHOOK)
         body = request.body()
         original = self.emu.world.messages.get(record.original_message_id or 0)
-        if record.callback_type == DEFERRED_CHANNEL_MESSAGE and original is not None and original.flags & (1 << 7):
+        if record.callback_type == DEFERRED_CHANNEL_MESSAGE and original is not None and original.flags & LOADING:
             # Discord: the first followup after a deferral replaces the "thinking…" message.
             message = self.emu.store.edit(original, body, request.files)
         else:

@@ -9,6 +9,8 @@ from typing import Any
 
 from multidict import MultiMapping
 
+from .errors import ApiError, not_found
+
 
 @dataclass(frozen=True)
 class UploadedFile:
@@ -50,8 +52,6 @@ class RestRequest:
 
     def body(self) -> dict[str, Any]:
         """The JSON object body; Discord answers 50109 when there is none where one is needed."""
-        from .errors import ApiError
-
         if self.json is None:
             return {}
         if not isinstance(self.json, dict):
@@ -59,8 +59,6 @@ class RestRequest:
         return self.json
 
     def snowflake(self, name: str) -> int:
-        from .errors import not_found
-
         value = self.params[name]
         if not value.isdigit():
             raise not_found()
