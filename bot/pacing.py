@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 
 class Pacer:
-    """A token bucket: no one-second window ever holds more than ``burst + rate`` requests.
+    """Spaces requests at least ``1/rate`` apart on a nominal timetable (GCRA without burst).
 
-    48/s with a burst of 1 stays one request under Discord's 50 even when loopback jitter bunches two
-    sends together, and drains 1,000 standup openings (2,000 requests) in about 42 s.
+    Each request gets the next slot of the timetable, not "now + interval": a sleep that overshoots
+    (a busy event loop) does not push every later request back, so fan-out runs at the full rate. It
+    never bursts, so no one-second window holds more than ``rate + 1`` requests; 48/s leaves headroom
+    under Discord's 50 for the jitter between sending a request and Discord receiving it.
     """
 
-    def __init__(self, rate: float = 48.0, burst: int = 1, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self.burst = burst
+    def __init__(
+        self,
+        rate: float = 48.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.interval = 1.0 / rate
         self._monotonic = monotonic
-        self._tokens = float(burst)
-        self._last = monotonic()
+        self._sleep = sleep
+        self._next = 0.0  # the timetable's next free slot
         self._lock = asyncio.Lock()
         self.waited = 0.0  # total seconds spent waiting, for benchmarks and logs
 
@@ -27,13 +33,8 @@ class Pacer:
         # The lock keeps waiters in arrival order, so fan-out drains first-come first-served.
         async with self._lock:
             now = self._monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-            self._last = now
-            if self._tokens >= 1:
-                self._tokens -= 1
-                return
-            delay = (1 - self._tokens) / self.rate
-            self.waited += delay
-            await asyncio.sleep(delay)
-            self._tokens = 0.0
-            self._last = self._monotonic()
+            slot = max(self._next, now)
+            self._next = slot + self.interval
+            if slot > now:
+                self.waited += slot - now
+                await self._sleep(slot - now)

@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Insert, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -66,3 +67,10 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def insert_or_ignore(db: Database, model: type[Any], conflict_columns: list[str]) -> Insert:
+    """INSERT … ON CONFLICT (columns) DO NOTHING, on SQLite and PostgreSQL alike: a claim that loses
+    a race inserts nothing (and, with RETURNING, returns no row) instead of raising."""
+    dialect_insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+    return dialect_insert(model).on_conflict_do_nothing(index_elements=conflict_columns)

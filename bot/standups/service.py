@@ -12,7 +12,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actors import Actor
@@ -21,6 +20,7 @@ from bot.circles.models import Circle, CircleMember
 from bot.circles.service import CircleService, CircleView, require_host
 from bot.clock import Clock
 from bot.db import Database
+from bot.db.engine import insert_or_ignore
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.profiles.service import ProfileService
 from bot.scheduling import PlanScope, Scheduler
@@ -284,7 +284,7 @@ class StandupService:
                 continue
             # A slot from before the schedule was last set was never promised, so it is not "missed".
             if (view.circle_id, day) not in held and slot.opens_at >= view.updated_at:
-                session.add(self._occurrence_row(view, slot, STATUS_MISSED, now))
+                session.add(StandupOccurrence(**self._occurrence_values(view, slot, STATUS_MISSED, now)))
                 held.add((view.circle_id, day))
             return  # only the latest passed slot: older gaps are history, not news
 
@@ -326,68 +326,89 @@ class StandupService:
         return self._upcoming(view.spec, after, skips, held, view.circle_id)
 
     @staticmethod
-    def _occurrence_row(view: ScheduleView, slot: Slot, status: str, now: datetime) -> StandupOccurrence:
-        return StandupOccurrence(
-            circle_id=view.circle_id,
-            guild_id=view.guild_id,
-            local_date=slot.local_date,
-            opens_at=slot.opens_at,
-            closes_at=slot.closes_at,
-            reminder_at=slot.reminder_at,
-            questions=list(view.questions),
-            status=status,
-            claimed_at=now,
-            channel_id=0,
-            excused=[],
-        )
+    def _occurrence_values(view: ScheduleView, slot: Slot, status: str, now: datetime) -> dict[str, Any]:
+        return {
+            "circle_id": view.circle_id,
+            "guild_id": view.guild_id,
+            "local_date": slot.local_date,
+            "opens_at": slot.opens_at,
+            "closes_at": slot.closes_at,
+            "reminder_at": slot.reminder_at,
+            "questions": list(view.questions),
+            "status": status,
+            "claimed_at": now,
+            "channel_id": 0,
+            "excused": [],
+        }
 
     # ----- wake-ups: claim, then (only the winner) talk to Discord -------------------------------------------
 
     async def claim_opening(self, circle_id: int, local_date: date) -> OpeningClaim | None:
-        """Claim the standup of (circle, day). None when it is not due, or someone else has it."""
+        """Claim the standup of (circle, day). None when it is not due, or someone else has it.
+
+        This is the hot path when many circles open in the same minute: one read (schedule, circle and
+        any skip together) and one INSERT … ON CONFLICT DO NOTHING that is the claim itself.
+        """
         now = self.clock.now()
         async with self.db.transaction() as session:
             found = (
                 await session.execute(
-                    select(StandupSchedule, Circle)
+                    select(StandupSchedule, Circle, StandupSkip.local_date)
                     .join(Circle, Circle.id == StandupSchedule.circle_id)
+                    .outerjoin(
+                        StandupSkip,
+                        (StandupSkip.circle_id == StandupSchedule.circle_id) & (StandupSkip.local_date == local_date),
+                    )
                     .where(StandupSchedule.circle_id == circle_id)
                 )
             ).first()
             if found is None:
                 return None
-            row, circle = found
+            row, circle, skipped = found
             view = _schedule_view(row, circle)
-            existing = await session.scalar(
-                select(StandupOccurrence).where(
-                    StandupOccurrence.circle_id == circle_id, StandupOccurrence.local_date == local_date
-                )
-            )
-            if existing is not None:
-                return await self._recover(session, existing, circle, now)
-            skipped = await session.get(StandupSkip, (circle_id, local_date))
             if view.paused or skipped is not None or local_date.weekday() not in view.days:
-                return None
+                return await self._recover(session, circle_id, local_date, now)
             slot = slot_for(view.spec, local_date)
             if now < slot.opens_at - timedelta(minutes=1):
                 return None  # woken early (clock change): the planner will wake us again
             late = now >= slot.closes_at
-            occurrence = self._occurrence_row(view, slot, STATUS_MISSED if late else STATUS_CLAIMED, now)
-            occurrence.channel_id = circle.channel_id
-            try:
-                async with session.begin_nested():
-                    session.add(occurrence)
-            except IntegrityError:
-                return None  # another process claimed it between our read and our insert
+            values = self._occurrence_values(view, slot, STATUS_MISSED if late else STATUS_CLAIMED, now)
+            values["channel_id"] = circle.channel_id
+            inserted = await session.scalar(
+                insert_or_ignore(self.db, StandupOccurrence, ["circle_id", "local_date"])
+                .values(**values)
+                .returning(StandupOccurrence.id)
+            )
+            if inserted is None:
+                return await self._recover(session, circle_id, local_date, now)
             if late:
                 return None
-            return self._claim_of(occurrence, circle)
+            return OpeningClaim(
+                occurrence_id=inserted,
+                circle_id=circle.id,
+                circle_name=circle.name,
+                guild_id=circle.guild_id,
+                channel_id=circle.channel_id,
+                local_date=local_date,
+                opens_at=slot.opens_at,
+                closes_at=slot.closes_at,
+                reminder_at=slot.reminder_at,
+                questions=view.questions,
+                thread_id=None,
+                message_id=None,
+                next_opening=next_opening(view.spec, slot.opens_at),
+            )
 
     async def _recover(
-        self, session: AsyncSession, existing: StandupOccurrence, circle: Circle, now: datetime
+        self, session: AsyncSession, circle_id: int, local_date: date, now: datetime
     ) -> OpeningClaim | None:
         """Take over an opening whose claimer died before posting, once its lease has run out."""
-        if existing.status != STATUS_CLAIMED or existing.claimed_at > now - CLAIM_LEASE:
+        existing = await session.scalar(
+            select(StandupOccurrence).where(
+                StandupOccurrence.circle_id == circle_id, StandupOccurrence.local_date == local_date
+            )
+        )
+        if existing is None or existing.status != STATUS_CLAIMED or existing.claimed_at > now - CLAIM_LEASE:
             return None
         if now >= existing.closes_at:
             existing.status = STATUS_MISSED
@@ -400,44 +421,59 @@ class StandupService:
         )
         if getattr(taken, "rowcount", 0) != 1:
             return None
-        return self._claim_of(existing, circle)
-
-    @staticmethod
-    def _claim_of(occurrence: StandupOccurrence, circle: Circle) -> OpeningClaim:
+        circle = await session.get(Circle, circle_id)
+        assert circle is not None
         return OpeningClaim(
-            occurrence_id=occurrence.id,
+            occurrence_id=existing.id,
             circle_id=circle.id,
             circle_name=circle.name,
             guild_id=circle.guild_id,
-            channel_id=occurrence.channel_id or circle.channel_id,
-            local_date=occurrence.local_date,
-            opens_at=occurrence.opens_at,
-            closes_at=occurrence.closes_at,
-            questions=tuple(occurrence.questions),
-            thread_id=occurrence.thread_id,
-            message_id=occurrence.message_id,
+            channel_id=existing.channel_id or circle.channel_id,
+            local_date=existing.local_date,
+            opens_at=existing.opens_at,
+            closes_at=existing.closes_at,
+            reminder_at=existing.reminder_at,
+            questions=tuple(existing.questions),
+            thread_id=existing.thread_id,
+            message_id=existing.message_id,
+            next_opening=None,  # the planner works it out after this opening
         )
 
     async def record_thread(self, occurrence_id: int, thread_id: int) -> None:
         """Remember the thread as soon as it exists, so a crash after this point reuses it."""
-        async with self.db.transaction() as session:
-            await session.execute(
+        async with self.db.engine.begin() as conn:
+            await conn.execute(
                 update(StandupOccurrence).where(StandupOccurrence.id == occurrence_id).values(thread_id=thread_id)
             )
 
-    async def mark_open(self, occurrence_id: int, message_id: int) -> None:
-        async with self.db.transaction() as session:
-            occurrence = await session.get(StandupOccurrence, occurrence_id)
-            if occurrence is None:
-                return
-            occurrence.message_id = message_id
-            occurrence.status = STATUS_OPEN
-            now = self.clock.now()
-            if occurrence.reminder_at is not None and occurrence.reminder_at <= now:
-                # Opened late (after downtime): the nudge comes at 75 % of what is left, not right away.
-                occurrence.reminder_at = now + (occurrence.closes_at - now) * 3 / 4
-        # Plans this occurrence's reminder and close, and the circle's next opening.
-        await self.plan(PlanScope(owned_guilds=lambda _g: True, circle_id=occurrence.circle_id))
+    async def mark_open(self, claim: OpeningClaim, message_id: int) -> None:
+        """The opening message is out: the standup is open. Plans its reminder, its close and the next one."""
+        now = self.clock.now()
+        reminder_at = claim.reminder_at
+        if reminder_at is not None and reminder_at <= now:
+            # Opened late (after downtime): the nudge comes at 75 % of what is left, not right away.
+            reminder_at = now + (claim.closes_at - now) * 3 / 4
+        async with self.db.engine.begin() as conn:
+            await conn.execute(
+                update(StandupOccurrence)
+                .where(StandupOccurrence.id == claim.occurrence_id)
+                .values(message_id=message_id, status=STATUS_OPEN, reminder_at=reminder_at)
+            )
+        occurrence = claim.occurrence_id
+        if reminder_at is not None:
+            self.scheduler.at(remind_job_id(occurrence), reminder_at, REMIND_HANDLER, occurrence_id=occurrence)
+        self.scheduler.at(close_job_id(occurrence), claim.closes_at, CLOSE_HANDLER, occurrence_id=occurrence)
+        if claim.next_opening is None:
+            await self.plan(PlanScope(owned_guilds=lambda _g: True, circle_id=claim.circle_id))
+        else:
+            # Skips are not consulted here: a wake-up on a skipped day finds the skip and re-plans.
+            self.scheduler.at(
+                open_job_id(claim.circle_id),
+                claim.next_opening.opens_at,
+                OPEN_HANDLER,
+                circle_id=claim.circle_id,
+                local_date=claim.next_opening.local_date.isoformat(),
+            )
 
     async def claim_reminder(self, occurrence_id: int) -> ReminderClaim | None:
         now = self.clock.now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from bot.standups.schedule import ScheduleSpec
+from bot.standups.schedule import ScheduleSpec, Slot
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,11 @@ class OpeningClaim:
     local_date: date
     opens_at: datetime
     closes_at: datetime
+    reminder_at: datetime | None
     questions: tuple[str, ...]
     thread_id: int | None
     message_id: int | None
+    next_opening: Slot | None  # worked out while claiming, so opening needs no planning queries
 
 
 @dataclass(frozen=True)

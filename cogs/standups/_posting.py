@@ -67,7 +67,7 @@ class StandupPoster:
                 embed=_render.opening(claim), view=post_view(claim.occurrence_id), allowed_mentions=NO_PINGS
             )
             message_id = message.id
-        await self.service.mark_open(claim.occurrence_id, message_id)
+        await self.service.mark_open(claim, message_id)
         return True
 
     def _existing_thread(self, claim: OpeningClaim) -> int | None:

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from bot.pacing import Pacer
+
+
+class LateClock:
+    """A monotonic clock whose sleeps always overshoot, like a busy event loop."""
+
+    def __init__(self, overshoot: float) -> None:
+        self.now = 100.0
+        self.overshoot = overshoot
+        self.sent: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds + self.overshoot
+
+
+async def send_many(pacer: Pacer, clock: LateClock, count: int) -> None:
+    for _ in range(count):
+        await pacer.acquire()
+        clock.sent.append(clock.now)
+
+
+def most_in_any_second(times: list[float]) -> int:
+    return max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+
+
+async def test_never_more_than_rate_plus_one_in_a_second() -> None:
+    clock = LateClock(overshoot=0.0)
+    pacer = Pacer(rate=48, monotonic=clock.monotonic, sleep=clock.sleep)
+    await send_many(pacer, clock, 500)
+    assert most_in_any_second(clock.sent) <= 49
+    # And it does run at the full rate: 500 requests in 499 intervals.
+    assert abs((clock.sent[-1] - clock.sent[0]) - 499 / 48) < 1e-6
+
+
+async def test_overshooting_sleeps_do_not_slow_the_timetable() -> None:
+    clock = LateClock(overshoot=0.004)  # every wake-up 4 ms late
+    pacer = Pacer(rate=48, monotonic=clock.monotonic, sleep=clock.sleep)
+    await send_many(pacer, clock, 480)
+    # A "now + interval" pacer would take 480 × (1/48 + 0.004) ≈ 11.9 s; the timetable keeps ≈ 10 s.
+    assert clock.sent[-1] - clock.sent[0] < 10.1
+    assert most_in_any_second(clock.sent) <= 49
+
+
+async def test_idle_time_is_not_saved_up_as_a_burst() -> None:
+    clock = LateClock(overshoot=0.0)
+    pacer = Pacer(rate=48, monotonic=clock.monotonic, sleep=clock.sleep)
+    await send_many(pacer, clock, 10)
+    clock.now += 60  # a quiet minute
+    await send_many(pacer, clock, 100)
+    assert most_in_any_second(clock.sent[10:]) <= 49
