@@ -68,6 +68,7 @@ async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -
         scheduler.shutdown()
         if not bot.is_closed():
             await bot.close()
+        await services.standups.flush_message_ids()
         await db.dispose()
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Insert, event
+from sqlalchemy import Insert, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -72,5 +73,25 @@ class Database:
 def insert_or_ignore(db: Database, model: type[Any], conflict_columns: list[str]) -> Insert:
     """INSERT … ON CONFLICT (columns) DO NOTHING, on SQLite and PostgreSQL alike: a claim that loses
     a race inserts nothing (and, with RETURNING, returns no row) instead of raising."""
-    dialect_insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
-    return dialect_insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
+    return _insert_or_ignore(db.dialect, model.__table__, tuple(conflict_columns))
+
+
+def upsert(db: Database, model: type[Any], conflict_columns: list[str], update_columns: list[str]) -> Insert:
+    """INSERT … ON CONFLICT (columns) DO UPDATE SET the given columns to the inserted values."""
+    return _upsert(db.dialect, model.__table__, tuple(conflict_columns), tuple(update_columns))
+
+
+# Statements are immutable, so each is built once: building `excluded` alone costs more than running it.
+@functools.cache
+def _insert_or_ignore(dialect: str, table: Table, conflict: tuple[str, ...]) -> Insert:
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+
+
+@functools.cache
+def _upsert(dialect: str, table: Table, conflict: tuple[str, ...], columns: tuple[str, ...]) -> Insert:
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dialect_insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(conflict), set_={name: statement.excluded[name] for name in columns}
+    )

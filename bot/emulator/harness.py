@@ -24,8 +24,9 @@ TIMESHIFT = Path(__file__).parent / "timeshift"
 class BotProcess:
     """One bot installation (a database) that can be started, killed and started again."""
 
-    def __init__(self, emu: Emulator, workdir: Path, database_url: str | None = None) -> None:
+    def __init__(self, emu: Emulator, workdir: Path, database_url: str | None = None, module: str = "bot") -> None:
         self.emu = emu
+        self.module = module  # what `python -m` runs: the bot, or a benchmark's stand-in
         self.workdir = workdir
         self.database_url = database_url or f"sqlite+aiosqlite:///{workdir / 'circles.db'}"
         self.log_path = workdir / "bot.log"
@@ -56,7 +57,7 @@ class BotProcess:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot",
+            self.module,
             cwd=self.workdir,
             env=self.env(shifted_to, extra),
             stdout=log,

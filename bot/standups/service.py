@@ -7,11 +7,13 @@ claim commits before anything is sent, so restarts, retries and several processe
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actors import Actor
@@ -20,7 +22,7 @@ from bot.circles.models import Circle, CircleMember
 from bot.circles.service import CircleService, CircleView, require_host
 from bot.clock import Clock
 from bot.db import Database
-from bot.db.engine import insert_or_ignore
+from bot.db.engine import insert_or_ignore, upsert
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.profiles.service import ProfileService
 from bot.scheduling import PlanScope, Scheduler
@@ -58,6 +60,25 @@ MISSED_LOOKBACK_DAYS = 7
 HISTORY_MAX_DAYS = 90
 STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSED, STATUS_MISSED = "claimed", "open", "closed", "missed"
 LIVE = (STATUS_CLAIMED, STATUS_OPEN)
+MESSAGE_ID_BATCH_SECONDS = 0.25
+NOT_A_MEMBER = "Standups are for circle members: join first with `/circle join`."
+
+
+@dataclass(frozen=True)
+class OpenStandup:
+    """What answering needs to know about an open standup, kept in memory by the process that opened it."""
+
+    occurrence_id: int
+    circle_id: int
+    guild_id: int
+    closes_at: datetime
+    thread_id: int
+    questions: tuple[str, ...]
+
+    @classmethod
+    def of(cls, row: StandupOccurrence) -> OpenStandup:
+        assert row.thread_id is not None
+        return cls(row.id, row.circle_id, row.guild_id, row.closes_at, row.thread_id, tuple(row.questions))
 
 
 def open_job_id(circle_id: int) -> str:
@@ -121,6 +142,11 @@ class StandupService:
         self.scheduler = scheduler
         self.circles = circles
         self.profiles = profiles
+        # Memory this process keeps of what it manages (see submit_answer and activities).
+        self._open: dict[int, OpenStandup] = {}
+        self._schedules: dict[int, tuple[ScheduleView, frozenset[date]] | None] = {}
+        self._message_ids: dict[int, int] = {}  # answer id → thread message id, not yet written
+        self._message_flush: asyncio.Task[None] | None = None
 
     # ----- host: schedules -------------------------------------------------------------------------
 
@@ -210,6 +236,11 @@ class StandupService:
     async def plan(self, scope: PlanScope) -> None:
         """(Re)schedule every wake-up in scope with a handful of queries, whatever the number of circles."""
         now = self.clock.now()
+        # Planning follows every schedule or circle change: what activities() cached is stale now.
+        if scope.circle_id is None:
+            self._schedules.clear()
+        else:
+            self._schedules.pop(scope.circle_id, None)
         async with self.db.transaction() as session:
             query = select(StandupSchedule, Circle).join(Circle, Circle.id == StandupSchedule.circle_id)
             live_query = select(StandupOccurrence).where(StandupOccurrence.status.in_(LIVE))
@@ -235,6 +266,8 @@ class StandupService:
 
             for occurrence in live:
                 self._plan_occurrence(occurrence)
+                if occurrence.status == STATUS_OPEN and occurrence.thread_id is not None:
+                    self._open[occurrence.id] = OpenStandup.of(occurrence)
             planned = {s.circle_id for s in schedules}
             if scope.circle_id is not None and scope.circle_id not in planned:
                 self.scheduler.cancel(open_job_id(scope.circle_id))
@@ -446,7 +479,7 @@ class StandupService:
                 update(StandupOccurrence).where(StandupOccurrence.id == occurrence_id).values(thread_id=thread_id)
             )
 
-    async def mark_open(self, claim: OpeningClaim, message_id: int) -> None:
+    async def mark_open(self, claim: OpeningClaim, thread_id: int, message_id: int) -> None:
         """The opening message is out: the standup is open. Plans its reminder, its close and the next one."""
         now = self.clock.now()
         reminder_at = claim.reminder_at
@@ -460,6 +493,9 @@ class StandupService:
                 .values(message_id=message_id, status=STATUS_OPEN, reminder_at=reminder_at)
             )
         occurrence = claim.occurrence_id
+        self._open[occurrence] = OpenStandup(
+            occurrence, claim.circle_id, claim.guild_id, claim.closes_at, thread_id, claim.questions
+        )
         if reminder_at is not None:
             self.scheduler.at(remind_job_id(occurrence), reminder_at, REMIND_HANDLER, occurrence_id=occurrence)
         self.scheduler.at(close_job_id(occurrence), claim.closes_at, CLOSE_HANDLER, occurrence_id=occurrence)
@@ -507,6 +543,7 @@ class StandupService:
             return ReminderClaim(occurrence_id, occurrence.thread_id, occurrence.closes_at, remind)
 
     async def claim_close(self, occurrence_id: int) -> CloseSummary | None:
+        await self.flush_message_ids()  # the summary links blockers to their messages
         now = self.clock.now()
         async with self.db.transaction() as session:
             claimed = await session.execute(
@@ -515,6 +552,7 @@ class StandupService:
                 .values(status=STATUS_CLOSED, closed_at=now)
                 .execution_options(synchronize_session=False)
             )
+            self._open.pop(occurrence_id, None)
             if getattr(claimed, "rowcount", 0) != 1:
                 return None
             occurrence = await session.get(StandupOccurrence, occurrence_id)
@@ -619,58 +657,108 @@ class StandupService:
     async def submit_answer(
         self, guild_id: int, user_id: int, occurrence_id: int, answers: Iterable[str]
     ) -> AnswerPosted:
+        """Commit one member's answer: one upsert, checked against the open standup and the membership.
+
+        This is the hottest write in the bot, so what it checks comes from memory where the process
+        already knows it (the open standups it opened, the circle snapshot) and the write is a single
+        INSERT … ON CONFLICT DO UPDATE.
+        """
         now = self.clock.now()
         texts = tuple(a.strip() for a in answers)
         if any(len(a) > q.ANSWER_MAX for a in texts):
             raise InvalidInput(f"Each answer can be at most {q.ANSWER_MAX} characters.")
         if not any(texts):
             raise InvalidInput("Your standup is empty: answer at least one question.")
-        async with self.db.transaction() as session:
-            occurrence = await self._answerable(session, guild_id, None, occurrence_id, now)
-            await self._require_member(session, occurrence.circle_id, user_id)
-            questions = tuple(occurrence.questions)
-            if len(texts) != len(questions):
-                raise InvalidInput("That form is out of date; press the button again to get today's questions.")
-            blocker = q.is_blocker(questions, texts)
-            row = await session.scalar(
-                select(StandupAnswer).where(
-                    StandupAnswer.occurrence_id == occurrence.id, StandupAnswer.user_id == user_id
+        standup = await self._open_standup(guild_id, occurrence_id, now)
+        if not await self.circles.is_member(guild_id, standup.circle_id, user_id):
+            raise NotFound(NOT_A_MEMBER)
+        if len(texts) != len(standup.questions):
+            raise InvalidInput("That form is out of date; press the button again to get today's questions.")
+        blocker = q.is_blocker(standup.questions, texts)
+        async with self.db.engine.begin() as conn:
+            answer_id, previous_message = (
+                await conn.execute(
+                    upsert(self.db, StandupAnswer, ["occurrence_id", "user_id"], ["answers", "blocker", "updated_at"])
+                    .values(
+                        occurrence_id=occurrence_id,
+                        circle_id=standup.circle_id,
+                        guild_id=guild_id,
+                        user_id=user_id,
+                        answers=list(texts),
+                        blocker=blocker,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(StandupAnswer.id, StandupAnswer.message_id)
                 )
-            )
-            previous_message = row.message_id if row else None
-            if row is None:
-                row = StandupAnswer(
-                    occurrence_id=occurrence.id,
-                    circle_id=occurrence.circle_id,
-                    guild_id=guild_id,
-                    user_id=user_id,
-                    created_at=now,
-                )
-                session.add(row)
-            row.answers = list(texts)
-            row.blocker = blocker
-            row.updated_at = now
-            await session.flush()
-            current = await self._streak(session, guild_id, user_id, occurrence.circle_id, now)
-            assert occurrence.thread_id is not None
-            return AnswerPosted(
-                answer_id=row.id,
-                occurrence_id=occurrence.id,
-                guild_id=guild_id,
-                thread_id=occurrence.thread_id,
-                user_id=user_id,
-                questions=questions,
-                answers=texts,
-                blocker=blocker,
-                previous_message_id=previous_message,
-                streak=current,
-            )
+            ).one()
+        return AnswerPosted(
+            answer_id=answer_id,
+            occurrence_id=occurrence_id,
+            guild_id=guild_id,
+            thread_id=standup.thread_id,
+            user_id=user_id,
+            questions=standup.questions,
+            answers=texts,
+            blocker=blocker,
+            previous_message_id=previous_message or self._message_ids.get(answer_id),
+        )
+
+    async def _open_standup(self, guild_id: int, occurrence_id: int, now: datetime) -> OpenStandup:
+        """The open standup an answer is for: from memory when this process opened it, else the database."""
+        standup = self._open.get(occurrence_id)
+        if standup is None or standup.guild_id != guild_id or now >= standup.closes_at:
+            async with self.db.reader() as session:
+                occurrence = await self._answerable(session, guild_id, None, occurrence_id, now)
+            standup = OpenStandup.of(occurrence)
+        return standup
 
     async def record_answer_message(self, answer_id: int, message_id: int) -> None:
-        async with self.db.transaction() as session:
-            await session.execute(
-                update(StandupAnswer).where(StandupAnswer.id == answer_id).values(message_id=message_id)
+        """Remember which thread message shows an answer (to edit it in place, and to link blockers).
+
+        Written in batches a quarter second later, one transaction for many answers: this is Discord
+        bookkeeping, not the member's data (the answer itself committed before anything was posted).
+        A kill inside that quarter second means a later edit posts a new message instead.
+        """
+        self._message_ids[answer_id] = message_id
+        if self._message_flush is None or self._message_flush.done():
+            self._message_flush = asyncio.create_task(self._flush_message_ids_soon())
+
+    async def _flush_message_ids_soon(self) -> None:
+        await asyncio.sleep(MESSAGE_ID_BATCH_SECONDS)
+        await self.flush_message_ids()
+
+    async def unrecorded_answer_messages(self) -> dict[int, dict[int, int]]:
+        """Open standups' answers whose thread message id was lost (a kill inside the batch window):
+        thread id → {user id: answer id}, for the cog to find the messages again after a restart."""
+        async with self.db.reader() as session:
+            rows = await session.execute(
+                select(StandupOccurrence.thread_id, StandupAnswer.user_id, StandupAnswer.id)
+                .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
+                .where(StandupOccurrence.status == STATUS_OPEN, StandupAnswer.message_id.is_(None))
             )
+            found: dict[int, dict[int, int]] = {}
+            for thread_id, user_id, answer_id in rows:
+                if thread_id is not None and answer_id not in self._message_ids:
+                    found.setdefault(thread_id, {})[user_id] = answer_id
+            return found
+
+    async def flush_message_ids(self) -> None:
+        """Write the batched answer message ids now (before reading them, and at shutdown)."""
+        pending, self._message_ids = self._message_ids, {}
+        if not pending:
+            return
+        try:
+            async with self.db.engine.begin() as conn:
+                await conn.execute(
+                    update(StandupAnswer)
+                    .where(StandupAnswer.id == bindparam("answer"))
+                    .values(message_id=bindparam("message")),
+                    [{"answer": answer, "message": message} for answer, message in pending.items()],
+                )
+        except Exception:
+            self._message_ids = {**pending, **self._message_ids}  # keep them for the next try
+            raise
 
     async def set_reminders(self, guild_id: int, user_id: int, enabled: bool) -> None:
         await self.profiles.set_standup_reminders(guild_id, user_id, enabled)
@@ -715,24 +803,39 @@ class StandupService:
         return best
 
     async def activities(self, circle_ids: list[int]) -> dict[int, list[Activity]]:
-        if not circle_ids:
-            return {}
+        """What `/circle list` and `/circle info` show: worked out from cached schedules, no query when warm."""
         now = self.clock.now()
-        async with self.db.reader() as session:
-            rows = (
-                await session.execute(
-                    select(StandupSchedule, Circle)
-                    .join(Circle, Circle.id == StandupSchedule.circle_id)
-                    .where(StandupSchedule.circle_id.in_(circle_ids))
-                )
-            ).all()
         result: dict[int, list[Activity]] = {}
-        for row, circle in rows:
-            view = _schedule_view(row, circle)
-            slot = None if view.paused else await self._next_slot(view, now)
+        for circle_id, known in (await self._schedules_of(circle_ids)).items():
+            if known is None:
+                continue
+            view, skips = known
+            slot = None if view.paused else next_opening(view.spec, now, skips)
             label = f"Standup {format_days(view.days)} {format_hhmm(view.open_time)} ({view.timezone})"
-            result[view.circle_id] = [Activity(label, slot.opens_at if slot else None, view.paused)]
+            result[circle_id] = [Activity(label, slot.opens_at if slot else None, view.paused)]
         return result
+
+    async def _schedules_of(self, circle_ids: list[int]) -> dict[int, tuple[ScheduleView, frozenset[date]] | None]:
+        missing = [cid for cid in circle_ids if cid not in self._schedules]
+        if missing:
+            async with self.db.reader() as session:
+                found = {
+                    row.circle_id: _schedule_view(row, circle)
+                    for row, circle in await session.execute(
+                        select(StandupSchedule, Circle)
+                        .join(Circle, Circle.id == StandupSchedule.circle_id)
+                        .where(StandupSchedule.circle_id.in_(missing))
+                    )
+                }
+                skips: dict[int, set[date]] = {}
+                for cid, day in await session.execute(
+                    select(StandupSkip.circle_id, StandupSkip.local_date).where(StandupSkip.circle_id.in_(missing))
+                ):
+                    skips.setdefault(cid, set()).add(day)
+            for cid in missing:
+                view = found.get(cid)
+                self._schedules[cid] = None if view is None else (view, frozenset(skips.get(cid, ())))
+        return {cid: self._schedules[cid] for cid in circle_ids}
 
     # ----- privacy ----------------------------------------------------------------------------------
 
@@ -761,6 +864,7 @@ class StandupService:
 
     async def forget_member(self, guild_id: int, user_id: int) -> list[tuple[int, int]]:
         """Deletes the member's answers; returns (thread_id, message_id) pairs the cog may delete in Discord."""
+        await self.flush_message_ids()
         async with self.db.transaction() as session:
             rows = (
                 await session.execute(
@@ -822,7 +926,7 @@ class StandupService:
 
     async def _require_member(self, session: AsyncSession, circle_id: int, user_id: int) -> None:
         if await session.get(CircleMember, (circle_id, user_id)) is None:
-            raise NotFound("Standups are for circle members: join first with `/circle join`.")
+            raise NotFound(NOT_A_MEMBER)
 
     async def _streak(self, session: AsyncSession, guild_id: int, user_id: int, circle_id: int, now: datetime) -> int:
         joined = await session.scalar(

@@ -107,7 +107,6 @@ class AnswerPosted:
     answers: tuple[str, ...]
     blocker: bool
     previous_message_id: int | None  # set when editing: that message is replaced
-    streak: int
 
 
 @dataclass(frozen=True)

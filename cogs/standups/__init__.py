@@ -20,6 +20,7 @@ async def setup(bot: CirclesBot) -> None:
     services.scheduler.register(REMIND_HANDLER, poster.remind)
     services.scheduler.register(CLOSE_HANDLER, poster.close)
     services.planners.add(services.standups.plan)
+    bot.on_ready_hook(poster.reconcile)
     services.activity_sources.append(services.standups.activities)
     bot.add_dynamic_items(PostStandupButton)
     await bot.add_cog(StandupsCog(bot))

@@ -67,7 +67,7 @@ class StandupPoster:
                 embed=_render.opening(claim), view=post_view(claim.occurrence_id), allowed_mentions=NO_PINGS
             )
             message_id = message.id
-        await self.service.mark_open(claim, message_id)
+        await self.service.mark_open(claim, thread_id, message_id)
         return True
 
     def _existing_thread(self, claim: OpeningClaim) -> int | None:
@@ -86,6 +86,21 @@ class StandupPoster:
             ):
                 return thread.id
         return None
+
+    async def reconcile(self) -> None:
+        """After a restart, find answer messages whose ids were not written yet, by their author link."""
+        lost = await self.service.unrecorded_answer_messages()
+        for thread_id, answers in lost.items():
+            if self.bot.user is None:
+                return
+            async for message in self.bot.get_partial_messageable(thread_id).history(limit=100):
+                if message.author.id != self.bot.user.id or not message.embeds:
+                    continue
+                link = message.embeds[0].author.url or ""
+                user_id = int(link.rsplit("/", 1)[1]) if link.startswith(_render.member_url(0)[:-1]) else None
+                if user_id is not None and user_id in answers:
+                    await self.service.record_answer_message(answers.pop(user_id), message.id)
+        await self.service.flush_message_ids()
 
     async def remind(self, occurrence_id: int) -> None:
         claim = await self.service.claim_reminder(occurrence_id)
@@ -112,9 +127,8 @@ async def post_answer(interaction: discord.Interaction[CirclesBot], occurrence_i
     service = interaction.client.services.standups
     posted = await service.submit_answer(interaction.guild_id or 0, interaction.user.id, occurrence_id, answers)
     verb = "Updated" if posted.previous_message_id else "Posted"
-    streak = f" 🔥 {posted.streak} in a row." if posted.streak > 1 else ""
     await interaction.response.send_message(
-        f"{verb} in <#{posted.thread_id}>. Have a good day!{streak}", ephemeral=True, allowed_mentions=NO_PINGS
+        f"{verb} in <#{posted.thread_id}>. Have a good day!", ephemeral=True, allowed_mentions=NO_PINGS
     )
     avatar = interaction.user.display_avatar.url if interaction.user.display_avatar else None
     embed = _render.answer(posted, interaction.user.display_name, avatar)

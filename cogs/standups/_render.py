@@ -33,16 +33,18 @@ def opening(claim: OpeningClaim) -> discord.Embed:
     return embed
 
 
+def member_url(user_id: int) -> str:
+    return f"https://discord.com/users/{user_id}"
+
+
 def answer(posted: AnswerPosted, display_name: str, avatar_url: str | None) -> discord.Embed:
     embed = discord.Embed(colour=BLOCKER_COLOUR if posted.blocker else OPEN_COLOUR)
-    embed.set_author(name=display_name, icon_url=avatar_url)
+    # The author link names the member: after a crash it lets the bot find which message is whose.
+    embed.set_author(name=display_name, icon_url=avatar_url, url=member_url(posted.user_id))
     for question, text in zip(posted.questions, posted.answers, strict=False):
         embed.add_field(name=question, value=safe(text)[:1024] or "—", inline=False)
-    footer = "🚧 Blocker: could someone help?" if posted.blocker else ""
-    if posted.streak > 1:
-        footer = f"{footer}  ·  🔥 {posted.streak}-standup streak" if footer else f"🔥 {posted.streak}-standup streak"
-    if footer:
-        embed.set_footer(text=footer)
+    if posted.blocker:
+        embed.set_footer(text="🚧 Blocker: could someone help?")
     return embed
 
 

@@ -48,7 +48,7 @@ class World:
         claim = await self.standups.claim_opening(circle.id, day or self.clock.now().date())
         assert claim is not None
         await self.standups.record_thread(claim.occurrence_id, 7000 + claim.occurrence_id)
-        await self.standups.mark_open(claim, 8000 + claim.occurrence_id)
+        await self.standups.mark_open(claim, 7000 + claim.occurrence_id, 8000 + claim.occurrence_id)
         return claim.occurrence_id
 
     async def answer(self, uid: int, occurrence_id: int, *texts: str) -> None:

@@ -1,0 +1,71 @@
+"""The floor for bench/interactions.py: a bare discord.py bot that only answers.
+
+It offers the same interactions as the real bot (`/circle list`, `/standup post` opening a modal of
+three paragraph fields, and the modal's submit), answers each with a one-line ephemeral message, and
+touches no database. Whatever the real bot costs above this is the cost of Cowork Circles itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.client import point_at_endpoints
+
+QUESTIONS = ("What did you get done since last time?", "What will you focus on today?", "Anything blocking you?")
+
+
+class FloorBot(discord.AutoShardedClient):
+    def __init__(self) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.voice_states = True
+        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
+        self.tree = app_commands.CommandTree(self)
+        circle = app_commands.Group(name="circle", description="circles")
+        standup = app_commands.Group(name="standup", description="standups")
+
+        @circle.command(name="list", description="list")
+        async def circle_list(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.send_message("ok", ephemeral=True)
+
+        @standup.command(name="post", description="post")
+        async def standup_post(interaction: discord.Interaction[Any], circle: str | None = None) -> None:
+            modal = discord.ui.Modal(title="Standup", custom_id="standup-answer:1")
+            for index, question in enumerate(QUESTIONS):
+                modal.add_item(
+                    discord.ui.TextInput(label=question, custom_id=f"q{index}", style=discord.TextStyle.paragraph)
+                )
+            modal.stop()  # handled in on_interaction, as the real bot does
+            await interaction.response.send_modal(modal)
+
+        self.tree.add_command(circle)
+        self.tree.add_command(standup)
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        if interaction.type is discord.InteractionType.modal_submit:
+            await interaction.response.send_message("ok", ephemeral=True)
+
+
+async def main() -> None:
+    point_at_endpoints(os.environ["DISCORD_API_BASE"], os.environ["DISCORD_GATEWAY_URL"])
+    client = FloorBot()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    runner = asyncio.create_task(client.start(os.environ["DISCORD_TOKEN"]))
+    await stop.wait()
+    await client.close()
+    await asyncio.gather(runner, return_exceptions=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,132 @@
+"""Per-interaction cost: the real bot against a bare discord.py bot that only answers (the floor).
+
+Both run as processes against the emulator, one after the other in the same run. For each: 300 modal
+submits of standup answers at 100/s (the bot commits each answer and posts it in the thread), then 300
+`/circle list` at 100/s. Prints p50/p99 latency (interaction created → callback received) and the
+process's CPU milliseconds per interaction, and the difference between the two.
+
+    .venv/bin/python -m bench.interactions [--count 300] [--rate 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.emulator import Driver, Emulator, InteractionHandle
+from bot.emulator.harness import TOKEN, BotProcess
+
+REPO = Path(__file__).resolve().parents[1]
+Phase = dict[str, float]
+
+
+async def paced(count: int, rate: float, send: Callable[[int], Awaitable[InteractionHandle]]) -> list[InteractionHandle]:
+    """Start ``count`` interactions at ``rate`` per second (not waiting for answers in between)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    tasks = []
+    for index in range(count):
+        delay = start + index / rate - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(index)))
+    return list(await asyncio.gather(*tasks))
+
+
+async def measure(
+    process: BotProcess,
+    count: int,
+    rate: float,
+    send: Callable[[int], Awaitable[InteractionHandle]],
+    done: Callable[[], bool],
+) -> Phase:
+    await asyncio.sleep(0.5)
+    cpu_before = process.cpu_seconds()
+    handles = await paced(count, rate, send)
+    for handle in handles:
+        await handle.response(10)
+    await process.emu.wait_until(done, 60, "the work behind every interaction")
+    await asyncio.sleep(0.2)
+    cpu = process.cpu_seconds() - cpu_before
+    latencies = sorted(
+        (h.record.callback_at or 0) - h.record.created for h in handles  # type: ignore[attr-defined]
+    )
+    return {
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "cpu_ms_per_interaction": cpu * 1000 / count,
+    }
+
+
+async def run_target(module: str, count: int, rate: float) -> dict[str, Phase]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-{module.replace('.', '-')}-"))
+    async with Emulator(token=TOKEN) as emu:
+        host = emu.add_user("host")
+        guild = emu.add_guild("Bench", host)
+        home = emu.add_channel(guild, "circle-home")
+        members = [emu.add_user(f"m{i}") for i in range(count)]
+        for member in members:
+            emu.add_member(guild, member)
+        drv = Driver(emu)
+        process = BotProcess(emu, workdir, module=module)
+        await process.start(PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+        real_bot = module == "bot"
+        if real_bot:
+            await (await drv.slash(guild, host, "circle create", name="Bench", channel=home)).response()
+            for member in members:
+                await (await drv.slash(guild, member, "circle join")).response()
+            await (await drv.slash(guild, host, "standup schedule", time="00:00", days="daily",
+                                   window_hours=23, reminder="off")).response()
+            await emu.wait_until(lambda: len(emu.threads(home)) == 1, 10, "the standup to open")
+            thread = int(emu.threads(home)[0]["id"])
+            await emu.wait_until(lambda: len(emu.messages(thread)) == 1, 10, "the opening message")
+        # Everyone opens the answer form first (not measured): a modal can only be submitted once open.
+        modal_id = ""
+        for member in members:
+            handle = await drv.slash(guild, member, "standup post")
+            await handle.response()
+            assert handle.modal is not None, "no modal"
+            modal_id = handle.modal["custom_id"]
+
+        def answers_posted() -> bool:
+            return not real_bot or len(emu.messages(thread)) >= count + 1
+
+        values = {"q0": "Sent the proposal", "q1": "Landing page", "q2": "none"}
+        results = {
+            "modal submit (answer)": await measure(
+                process, count, rate,
+                lambda i: drv.submit_modal(guild, members[i], modal_id, values), answers_posted,
+            ),
+            "/circle list": await measure(
+                process, count, rate, lambda i: drv.slash(guild, members[i], "circle list"), lambda: True
+            ),
+        }
+        await process.stop()
+        assert not emu.unhandled, emu.unhandled
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=100.0)
+    args = parser.parse_args()
+    floor = asyncio.run(run_target("bench.floor_bot", args.count, args.rate))
+    bot = asyncio.run(run_target("bot", args.count, args.rate))
+    print(f"{args.count} interactions per phase at {args.rate:.0f}/s")
+    print(f"{'phase':24} {'who':6} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/interaction':>20}")
+    for phase in floor:
+        for who, result in (("floor", floor[phase]), ("bot", bot[phase])):
+            print(f"{phase:24} {who:6} {result['p50_ms']:8.2f} {result['p99_ms']:8.2f} "
+                  f"{result['cpu_ms_per_interaction']:20.3f}")
+        extra = bot[phase]["cpu_ms_per_interaction"] - floor[phase]["cpu_ms_per_interaction"]
+        print(f"{phase:24} {'bot − floor CPU':>33} {extra:+20.3f}")
+
+
+if __name__ == "__main__":
+    main()
