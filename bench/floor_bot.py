@@ -17,6 +17,8 @@ from discord import app_commands
 
 from bot.client import point_at_endpoints
 
+# FLOOR_POSTS=1: also post one message per modal submit, so the floor does the same Discord work as the bot.
+POSTS = os.environ.get("FLOOR_POSTS") == "1"
 QUESTIONS = ("What did you get done since last time?", "What will you focus on today?", "Anything blocking you?")
 
 
@@ -53,6 +55,10 @@ class FloorBot(discord.AutoShardedClient):
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.type is discord.InteractionType.modal_submit:
             await interaction.response.send_message("ok", ephemeral=True)
+            if POSTS and interaction.channel_id is not None:
+                # The Discord work a standup answer needs besides the reply: one embed posted in a channel.
+                embed = discord.Embed(title="answer", description="Sent the proposal")
+                await self.get_partial_messageable(interaction.channel_id).send(embed=embed)
 
 
 async def main() -> None:

@@ -22,10 +22,14 @@ from bot.emulator import Driver, Emulator, InteractionHandle
 from bot.emulator.harness import TOKEN, BotProcess
 
 REPO = Path(__file__).resolve().parents[1]
+# BENCH_PROFILE=path: sample the real bot with py-spy during the answer phase (pip install py-spy).
+PROFILE = os.environ.get("BENCH_PROFILE")
 Phase = dict[str, float]
 
 
-async def paced(count: int, rate: float, send: Callable[[int], Awaitable[InteractionHandle]]) -> list[InteractionHandle]:
+async def paced(
+    count: int, rate: float, send: Callable[[int], Awaitable[InteractionHandle]]
+) -> list[InteractionHandle]:
     """Start ``count`` interactions at ``rate`` per second (not waiting for answers in between)."""
     loop = asyncio.get_running_loop()
     start = loop.time()
@@ -54,7 +58,8 @@ async def measure(
     await asyncio.sleep(0.2)
     cpu = process.cpu_seconds() - cpu_before
     latencies = sorted(
-        (h.record.callback_at or 0) - h.record.created for h in handles  # type: ignore[attr-defined]
+        (h.record.callback_at or 0) - h.record.created
+        for h in handles  # type: ignore[attr-defined]
     )
     return {
         "p50_ms": statistics.median(latencies) * 1000,
@@ -63,7 +68,7 @@ async def measure(
     }
 
 
-async def run_target(module: str, count: int, rate: float) -> dict[str, Phase]:
+async def run_target(module: str, count: int, rate: float, **env: str) -> dict[str, Phase]:
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{module.replace('.', '-')}-"))
     async with Emulator(token=TOKEN) as emu:
         host = emu.add_user("host")
@@ -74,14 +79,17 @@ async def run_target(module: str, count: int, rate: float) -> dict[str, Phase]:
             emu.add_member(guild, member)
         drv = Driver(emu)
         process = BotProcess(emu, workdir, module=module)
-        await process.start(PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+        await process.start(PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])), **env)
         real_bot = module == "bot"
         if real_bot:
             await (await drv.slash(guild, host, "circle create", name="Bench", channel=home)).response()
             for member in members:
                 await (await drv.slash(guild, member, "circle join")).response()
-            await (await drv.slash(guild, host, "standup schedule", time="00:00", days="daily",
-                                   window_hours=23, reminder="off")).response()
+            await (
+                await drv.slash(
+                    guild, host, "standup schedule", time="00:00", days="daily", window_hours=23, reminder="off"
+                )
+            ).response()
             await emu.wait_until(lambda: len(emu.threads(home)) == 1, 10, "the standup to open")
             thread = int(emu.threads(home)[0]["id"])
             await emu.wait_until(lambda: len(emu.messages(thread)) == 1, 10, "the opening message")
@@ -97,11 +105,22 @@ async def run_target(module: str, count: int, rate: float) -> dict[str, Phase]:
             return not real_bot or len(emu.messages(thread)) >= count + 1
 
         values = {"q0": "Sent the proposal", "q1": "Landing page", "q2": "none"}
+        spy = None
+        if PROFILE and real_bot:
+            spy = await asyncio.create_subprocess_exec(
+                "py-spy", "record", "--gil", "--format", "raw", "-o", PROFILE, "-p", str(process.pid), "-d", "4",
+                "-r", "500", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            )
+            await asyncio.sleep(0.5)
         results = {
             "modal submit (answer)": await measure(
-                process, count, rate,
-                lambda i: drv.submit_modal(guild, members[i], modal_id, values), answers_posted,
+                process,
+                count,
+                rate,
+                lambda i: drv.submit_modal(guild, members[i], modal_id, values),
+                answers_posted,
             ),
+            "spy": {} if spy is None else {"exit": float(await spy.wait())},
             "/circle list": await measure(
                 process, count, rate, lambda i: drv.slash(guild, members[i], "circle list"), lambda: True
             ),
@@ -117,15 +136,22 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     args = parser.parse_args()
     floor = asyncio.run(run_target("bench.floor_bot", args.count, args.rate))
+    floor_post = asyncio.run(run_target("bench.floor_bot", args.count, args.rate, FLOOR_POSTS="1"))
     bot = asyncio.run(run_target("bot", args.count, args.rate))
     print(f"{args.count} interactions per phase at {args.rate:.0f}/s")
-    print(f"{'phase':24} {'who':6} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/interaction':>20}")
-    for phase in floor:
-        for who, result in (("floor", floor[phase]), ("bot", bot[phase])):
-            print(f"{phase:24} {who:6} {result['p50_ms']:8.2f} {result['p99_ms']:8.2f} "
-                  f"{result['cpu_ms_per_interaction']:20.3f}")
-        extra = bot[phase]["cpu_ms_per_interaction"] - floor[phase]["cpu_ms_per_interaction"]
-        print(f"{phase:24} {'bot − floor CPU':>33} {extra:+20.3f}")
+    print(f"{'phase':24} {'who':12} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/interaction':>20}")
+    for phase in [p for p in floor if p != "spy"]:
+        rows = [("floor", floor[phase]), ("bot", bot[phase])]
+        if phase.startswith("modal"):
+            rows.insert(1, ("floor+post", floor_post[phase]))
+        for who, result in rows:
+            print(
+                f"{phase:24} {who:12} {result['p50_ms']:8.2f} {result['p99_ms']:8.2f} "
+                f"{result['cpu_ms_per_interaction']:20.3f}"
+            )
+        for who, base in rows[:-1]:
+            extra = bot[phase]["cpu_ms_per_interaction"] - base["cpu_ms_per_interaction"]
+            print(f"{phase:24} {'bot − ' + who:>39} {extra:+14.3f}")
 
 
 if __name__ == "__main__":

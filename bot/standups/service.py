@@ -675,21 +675,22 @@ class StandupService:
         if len(texts) != len(standup.questions):
             raise InvalidInput("That form is out of date; press the button again to get today's questions.")
         blocker = q.is_blocker(standup.questions, texts)
+        # Parameters go to execute(), not .values(): the statement is then one cached compiled form.
+        statement = upsert(self.db, StandupAnswer, ["occurrence_id", "user_id"], ["answers", "blocker", "updated_at"])
         async with self.db.engine.begin() as conn:
             answer_id, previous_message = (
                 await conn.execute(
-                    upsert(self.db, StandupAnswer, ["occurrence_id", "user_id"], ["answers", "blocker", "updated_at"])
-                    .values(
-                        occurrence_id=occurrence_id,
-                        circle_id=standup.circle_id,
-                        guild_id=guild_id,
-                        user_id=user_id,
-                        answers=list(texts),
-                        blocker=blocker,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    .returning(StandupAnswer.id, StandupAnswer.message_id)
+                    statement.returning(StandupAnswer.id, StandupAnswer.message_id),
+                    {
+                        "occurrence_id": occurrence_id,
+                        "circle_id": standup.circle_id,
+                        "guild_id": guild_id,
+                        "user_id": user_id,
+                        "answers": list(texts),
+                        "blocker": blocker,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
                 )
             ).one()
         return AnswerPosted(
