@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -67,7 +68,9 @@ async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -
     finally:
         scheduler.shutdown()
         if not bot.is_closed():
-            await bot.close()
+            # discord.py's sharded close() assumes a login happened; a signal that early has nothing to close.
+            with contextlib.suppress(AttributeError):
+                await bot.close()
         await services.standups.flush_message_ids()
         await db.dispose()
 
@@ -127,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             print("configuration and database OK")
         return 1 if problems else 0
     if args.command == "migrate":
-        migrations.upgrade(settings.database_url)
+        if not _migrate(settings):
+            return 1
         print(f"database at revision {migrations.head_revision()}")
         return 0
     try:
@@ -141,8 +145,20 @@ def main(argv: list[str] | None = None) -> int:
 
         print(invite_url(_client_id_from_token(token)))
         return 0
-    migrations.upgrade(settings.database_url)
+    if not _migrate(settings):
+        return 1
     return asyncio.run(_run_bot(settings, token, sync_only=args.command == "sync-commands"))
+
+
+def _migrate(settings: Settings) -> bool:
+    """Migrate to head; an unreachable or broken database is one clear line, not a traceback."""
+    try:
+        migrations.upgrade(settings.database_url)
+    except Exception as exc:  # any driver or migration error
+        first_line = (str(exc).splitlines() or [""])[0][:300]
+        print(f"error: DATABASE_URL: cannot migrate the database ({type(exc).__name__}: {first_line})", file=sys.stderr)
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -88,11 +88,18 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("discord_api_base", "discord_gateway_url")
+    @field_validator("discord_api_base")
     @classmethod
-    def _check_url(cls, value: str | None) -> str | None:
-        if value and not re.match(r"^(https?|wss?)://", value):
-            raise ValueError("must be an http(s):// or ws(s):// URL")
+    def _check_api_base(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^https?://", value):
+            raise ValueError("must be an http:// or https:// URL, e.g. http://127.0.0.1:8787/api/v10")
+        return value.rstrip("/") if value else None
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _check_gateway_url(cls, value: str | None) -> str | None:
+        if value and not re.match(r"^wss?://", value):
+            raise ValueError("must be a ws:// or wss:// URL, e.g. ws://127.0.0.1:8787/gateway")
         return value.rstrip("/") if value else None
 
     @property

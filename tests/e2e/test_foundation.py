@@ -196,6 +196,9 @@ async def test_dropped_gateway_is_resumed(emu: Emulator, world: World, drv: Driv
     assert "No circles yet" in text_of(await answer(drv, world.guild_a, world.bob, "circle list"))
 
 
-async def test_sigterm_exits_cleanly(running_bot: BotProcess) -> None:
+async def test_sigterm_and_sigint_exit_cleanly(running_bot: BotProcess) -> None:
     assert await running_bot.stop(signal.SIGTERM) == 0
     assert "shutting down" in running_bot.log()
+    await running_bot.start()
+    assert await running_bot.stop(signal.SIGINT) == 0
+    assert running_bot.log().count("shutting down") == 2

@@ -298,3 +298,23 @@ async def test_activities_describe_the_schedule(world: World) -> None:
 
 def world_scope(circle_id: int | None = None) -> PlanScope:
     return PlanScope(owned_guilds=lambda _guild: True, circle_id=circle_id)
+
+
+async def test_a_late_opening_moves_the_reminder_instead_of_sending_it_at_once(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle, reminder="60")
+    # The bot comes back at 11:00 Berlin: the window (09:00–17:00) is open, the 10:00 reminder has passed.
+    world.clock.set(MORNING + timedelta(hours=2))
+    occ = await world.open_today(circle)
+    when, _, _ = world.scheduler.jobs[remind_job_id(occ)]
+    assert when == world.clock.now() + timedelta(hours=6) * 3 / 4  # 75 % of the six hours left
+
+
+async def test_a_wake_up_on_a_skipped_day_posts_nothing_and_plans_the_next(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    await world.standups.skip(HOST, circle.id, date(2026, 11, 27))
+    world.clock.set(MORNING + timedelta(days=1))
+    assert await world.standups.claim_opening(circle.id, date(2026, 11, 27)) is None
+    await world.standups.plan(world_scope(circle.id))
+    assert world.scheduler.jobs[open_job_id(circle.id)][2]["local_date"] == "2026-11-28"

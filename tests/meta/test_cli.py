@@ -129,6 +129,8 @@ def empty_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]
         ([], {"DISCORD_TOKEN": TOKEN, "DATABASE_URL": BAD_URL}, "DATABASE_URL is invalid"),
         ([], {"DISCORD_TOKEN": TOKEN, "DATABASE_URL": "mysql://root@localhost/circles"}, "DATABASE_URL is invalid"),
         ([], {"DISCORD_TOKEN": TOKEN, "SHARD_IDS": "0-1"}, "SHARD_IDS needs SHARD_COUNT"),
+        ([], {"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": "ws://127.0.0.1:1/api"}, "DISCORD_API_BASE is invalid"),
+        ([], {"DISCORD_TOKEN": TOKEN, "DISCORD_GATEWAY_URL": "http://127.0.0.1:1/"}, "DISCORD_GATEWAY_URL is invalid"),
         (["invite-url"], {}, "DISCORD_TOKEN is not set"),
         # Token-shaped, but no user id inside: once a traceback from invite-url.
         (["invite-url"], {"DISCORD_TOKEN": "abcdefghijklmnop.abcdef.abcdefghijklmnop"}, "DISCORD_TOKEN is malformed"),
@@ -153,6 +155,21 @@ def test_run_refuses_bad_settings_in_one_line(
     assert line.startswith(f"error: {variable}")
     assert "not-a-token" not in line
     assert list(empty_env.iterdir()) == []  # stopped before migrating anything
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(
+    empty_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main
+
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    # Nothing listens on port 1: the connection is refused at once.
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:1/circles")
+    assert main(["migrate"]) == 1
+    out, err = capsys.readouterr()
+    (line,) = err.splitlines()
+    assert line.startswith("error: DATABASE_URL: cannot migrate the database")
+    assert "Traceback" not in out + err
 
 
 def test_invite_url(runs: dict[str, Run]) -> None:
