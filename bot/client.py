@@ -22,7 +22,7 @@ import cogs
 from bot import logs
 from bot.db import state
 from bot.errors import UserError
-from bot.pacing import Pacer
+from bot.pacing import DEFAULT_RATE, Pacer
 from bot.scheduling import PlanScope, shard_owner
 from bot.services import Services
 
@@ -188,7 +188,9 @@ class CirclesBot(commands.AutoShardedBot):
             **shard_options,
         )
         self.services = services
-        self.pacer = Pacer()
+        # Discord's 50/s is per bot token: a process running some of the shards takes its share of it.
+        share = len(shard_ids) / shard_count if shard_ids is not None and shard_count else 1.0
+        self.pacer = Pacer(rate=DEFAULT_RATE * share)
         self._pace_requests()
         if gateway_url:
             self._use_gateway(gateway_url)

@@ -6,19 +6,21 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+DEFAULT_RATE = 47.0
+
 
 class Pacer:
     """Spaces requests at least ``1/rate`` apart on a nominal timetable (GCRA without burst).
 
     Each request gets the next slot of the timetable, not "now + interval": a sleep that overshoots
     (a busy event loop) does not push every later request back, so fan-out runs at the full rate. It
-    never bursts, so no one-second window holds more than ``rate + 1`` requests; 48/s leaves headroom
+    never bursts, so no one-second window holds more than ``rate + 1`` requests; 47/s leaves headroom
     under Discord's 50 for the jitter between sending a request and Discord receiving it.
     """
 
     def __init__(
         self,
-        rate: float = 48.0,
+        rate: float = DEFAULT_RATE,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
-from bot.pacing import Pacer
+from pathlib import Path
+
+from bot.client import CirclesBot
+from bot.clock import SystemClock
+from bot.db import Database
+from bot.pacing import DEFAULT_RATE, Pacer
+from bot.scheduling import FakeScheduler
+from bot.services import Services
 
 
 class LateClock:
@@ -53,3 +60,13 @@ async def test_idle_time_is_not_saved_up_as_a_burst() -> None:
     clock.now += 60  # a quiet minute
     await send_many(pacer, clock, 100)
     assert most_in_any_second(clock.sent[10:]) <= 49
+
+
+async def test_a_process_running_some_shards_takes_its_share_of_the_limit(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    services = Services.build(db, SystemClock(), FakeScheduler())
+    whole = CirclesBot(services)
+    half = CirclesBot(services, shard_count=4, shard_ids=[0, 1])
+    assert whole.pacer.interval == 1 / DEFAULT_RATE
+    assert half.pacer.interval == 2 / DEFAULT_RATE
+    await db.dispose()
