@@ -36,7 +36,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-async def _admin(url: str, statement: str) -> None:
+async def admin(url: str, statement: str) -> None:
+    """Run one statement outside a transaction (CREATE/DROP DATABASE cannot run inside one)."""
     engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
@@ -56,13 +57,13 @@ def postgres_url() -> Iterator[str | None]:
         yield None
         return
     name = f"circles_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(base, f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin(base, f'CREATE DATABASE "{name}"'))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
     try:
         migrations.upgrade(url)
         yield url
     finally:
-        asyncio.run(_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -51,30 +52,25 @@ def local_day(when: datetime, zone: str) -> date:
     return when.astimezone(ZoneInfo(zone)).date()
 
 
+def _slots(spec: ScheduleSpec, first_day: date, skips: frozenset[date]) -> Iterator[Slot]:
+    """Scheduled, not skipped slots from ``first_day`` on, in order, for up to eight weeks."""
+    for offset in range(MAX_LOOKAHEAD_DAYS):
+        day = first_day + timedelta(days=offset)
+        if day.weekday() in spec.days and day not in skips:
+            yield slot_for(spec, day)
+
+
 def current_or_next(spec: ScheduleSpec, now: datetime, skips: frozenset[date] = frozenset()) -> Slot | None:
     """The slot whose window contains ``now``, else the next one to open; skipped days are passed over."""
+    # Start a day early: yesterday's window may still be open (a late standup crossing midnight).
     start = local_day(now, spec.timezone) - timedelta(days=1)
-    for offset in range(MAX_LOOKAHEAD_DAYS):
-        day = start + timedelta(days=offset)
-        if day.weekday() not in spec.days or day in skips:
-            continue
-        slot = slot_for(spec, day)
-        if slot.closes_at > now:
-            return slot
-    return None
+    return next((slot for slot in _slots(spec, start, skips) if slot.closes_at > now), None)
 
 
 def next_opening(spec: ScheduleSpec, after: datetime, skips: frozenset[date] = frozenset()) -> Slot | None:
     """The first slot that opens strictly after ``after``."""
     start = local_day(after, spec.timezone)
-    for offset in range(MAX_LOOKAHEAD_DAYS):
-        day = start + timedelta(days=offset)
-        if day.weekday() not in spec.days or day in skips:
-            continue
-        slot = slot_for(spec, day)
-        if slot.opens_at > after:
-            return slot
-    return None
+    return next((slot for slot in _slots(spec, start, skips) if slot.opens_at > after), None)
 
 
 def default_reminder(window_hours: int) -> int:

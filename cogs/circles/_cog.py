@@ -13,16 +13,12 @@ from bot.circles.activity import gather_activities
 from bot.circles.service import CircleView
 from bot.scheduling import PlanScope
 from cogs._common.circle_option import complete_circle, complete_timezone
-from cogs._common.interactions import actor_of, reply
+from cogs._common.interactions import Interaction, actor_of, reply
 from cogs.circles import _render
 from cogs.circles._views import confirm_delete_view
 
 if TYPE_CHECKING:
     from bot.client import CirclesBot
-
-    Interaction = discord.Interaction[CirclesBot]
-else:
-    Interaction = discord.Interaction
 
 log = logging.getLogger(__name__)
 

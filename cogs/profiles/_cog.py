@@ -11,15 +11,11 @@ from discord.ext import commands
 
 from bot.timeparse import parse_hhmm, parse_local_date
 from cogs._common.circle_option import complete_timezone
-from cogs._common.interactions import reply
+from cogs._common.interactions import Interaction, reply
 from cogs.profiles import _render
 
 if TYPE_CHECKING:
     from bot.client import CirclesBot
-
-    Interaction = discord.Interaction[CirclesBot]
-else:
-    Interaction = discord.Interaction
 
 
 @app_commands.guild_only()

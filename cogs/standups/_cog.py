@@ -11,17 +11,13 @@ from discord.ext import commands
 from bot.client import report_error
 from bot.timeparse import parse_days, parse_hhmm, parse_local_date
 from cogs._common.circle_option import complete_circle, complete_timezone
-from cogs._common.interactions import actor_of, reply
+from cogs._common.interactions import Interaction, actor_of, reply
 from cogs.standups import _render
 from cogs.standups._posting import post_answer
 from cogs.standups._views import MODAL_RE, AnswerModal, answers_in_order, submitted_values
 
 if TYPE_CHECKING:
     from bot.client import CirclesBot
-
-    Interaction = discord.Interaction[CirclesBot]
-else:
-    Interaction = discord.Interaction
 
 
 @app_commands.guild_only()
