@@ -59,7 +59,9 @@ CLAIM_LEASE = timedelta(minutes=2)
 MISSED_LOOKBACK_DAYS = 7
 HISTORY_MAX_DAYS = 90
 STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSED, STATUS_MISSED = "claimed", "open", "closed", "missed"
-LIVE = (STATUS_CLAIMED, STATUS_OPEN)
+# Closing: the close is claimed (no more answers) but the summary is not posted yet.
+STATUS_CLOSING = "closing"
+LIVE = (STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSING)
 MESSAGE_ID_BATCH_SECONDS = 0.25
 NOT_A_MEMBER = "Standups are for circle members: join first with `/circle join`."
 
@@ -211,7 +213,7 @@ class StandupService:
                     StandupOccurrence.circle_id == circle_id, StandupOccurrence.local_date == day
                 )
             )
-            if held in LIVE or held == STATUS_CLOSED:
+            if held is not None and held != STATUS_MISSED:
                 raise Conflict(f"The standup of {day:%a %d %b} has already opened; it can't be skipped now.")
             if await session.get(StandupSkip, (circle_id, day)) is None:
                 session.add(StandupSkip(circle_id=circle_id, local_date=day))
@@ -322,6 +324,15 @@ class StandupService:
             return  # only the latest passed slot: older gaps are history, not news
 
     def _plan_occurrence(self, occurrence: StandupOccurrence) -> None:
+        if occurrence.status == STATUS_CLOSING:
+            assert occurrence.closed_at is not None
+            self.scheduler.at(
+                close_job_id(occurrence.id),
+                max(occurrence.closed_at + CLAIM_LEASE, self.clock.now()),
+                CLOSE_HANDLER,
+                occurrence_id=occurrence.id,
+            )
+            return
         if occurrence.status == STATUS_CLAIMED:
             # A claim never finished (crash between claim and post): wake up after the lease to recover it.
             self.scheduler.at(
@@ -548,8 +559,16 @@ class StandupService:
         async with self.db.transaction() as session:
             claimed = await session.execute(
                 update(StandupOccurrence)
-                .where(StandupOccurrence.id == occurrence_id, StandupOccurrence.status == STATUS_OPEN)
-                .values(status=STATUS_CLOSED, closed_at=now)
+                .where(
+                    StandupOccurrence.id == occurrence_id,
+                    (StandupOccurrence.status == STATUS_OPEN)
+                    # A close whose summary never went out (Discord refused, or the process died) is
+                    # taken over once its lease runs out, like an unfinished opening.
+                    | (
+                        (StandupOccurrence.status == STATUS_CLOSING) & (StandupOccurrence.closed_at < now - CLAIM_LEASE)
+                    ),
+                )
+                .values(status=STATUS_CLOSING, closed_at=now)
                 .execution_options(synchronize_session=False)
             )
             self._open.pop(occurrence_id, None)
@@ -592,6 +611,7 @@ class StandupService:
         next_slot = await self._next_slot(view, now) if view and not view.paused else None
         return CloseSummary(
             occurrence_id=occurrence.id,
+            circle_id=occurrence.circle_id,
             guild_id=occurrence.guild_id,
             circle_name=circle.name,
             channel_id=occurrence.channel_id,
@@ -605,11 +625,12 @@ class StandupService:
         )
 
     async def record_summary(self, occurrence_id: int, message_id: int) -> None:
+        """The summary is out: the standup is closed for good."""
         async with self.db.transaction() as session:
             await session.execute(
                 update(StandupOccurrence)
                 .where(StandupOccurrence.id == occurrence_id)
-                .values(summary_message_id=message_id)
+                .values(summary_message_id=message_id, status=STATUS_CLOSED)
             )
 
     # ----- members: answering --------------------------------------------------------------------------

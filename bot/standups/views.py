@@ -72,6 +72,7 @@ class BlockerLink:
 @dataclass(frozen=True)
 class CloseSummary:
     occurrence_id: int
+    circle_id: int
     guild_id: int
     circle_name: str
     channel_id: int

@@ -115,9 +115,14 @@ class StandupPoster:
         summary = await self.service.claim_close(occurrence_id)
         if summary is None or summary.thread_id is None:
             return
-        message = await self.bot.get_partial_messageable(summary.thread_id).send(
-            embed=_render.summary(summary), allowed_mentions=NO_PINGS
-        )
+        try:
+            message = await self.bot.get_partial_messageable(summary.thread_id).send(
+                embed=_render.summary(summary), allowed_mentions=NO_PINGS
+            )
+        except discord.HTTPException:
+            # The close stays claimed; once its lease runs out a later wake-up posts the summary.
+            await self.service.plan(PlanScope(owned_guilds=self.bot.owns_guild, circle_id=summary.circle_id))
+            raise
         await self.service.record_summary(occurrence_id, message.id)
         await self.bot.http.edit_channel(summary.thread_id, archived=True, reason="Standup closed")
 

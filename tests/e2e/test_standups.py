@@ -26,13 +26,15 @@ def embeds_text(message: dict[str, Any]) -> str:
 
 async def test_standup_day(emu: Emulator, world: World, drv: Driver, bot_process: BotProcess) -> None:
     g, home = world.guild_a, world.circle_home
-    # 8 seconds before 09:00 in Berlin: the standup below is scheduled for "the next minute".
-    await bot_process.start(shifted_to=berlin(8, 59, 52))
+    await bot_process.start()
     await answer(drv, g, world.host, "circle create", name="Morning crew", channel=home, timezone="Europe/Berlin")
     for member in (world.host, world.alice, world.bob, world.carol, world.dave):
         await answer(drv, g, member, "circle join", circle="Morning crew")
     await answer(drv, g, world.carol, "standup reminders off")
-    await answer(drv, g, world.dave, "away", until="tomorrow")
+    await answer(drv, g, world.dave, "away", until="2026-12-04")
+    # Restart 10 seconds before 09:00 in Berlin: the standup below is scheduled for "the next minute".
+    await bot_process.stop()
+    await bot_process.start(shifted_to=berlin(8, 59, 50))
 
     bad = await answer(drv, g, world.host, "standup schedule", circle="Morning crew", time="9:75", days="daily")
     assert "HH:MM" in text_of(bad)

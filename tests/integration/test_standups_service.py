@@ -318,3 +318,25 @@ async def test_a_wake_up_on_a_skipped_day_posts_nothing_and_plans_the_next(world
     assert await world.standups.claim_opening(circle.id, date(2026, 11, 27)) is None
     await world.standups.plan(world_scope(circle.id))
     assert world.scheduler.jobs[open_job_id(circle.id)][2]["local_date"] == "2026-11-28"
+
+
+async def test_a_close_whose_summary_never_went_out_is_taken_over_after_the_lease(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    world.clock.set(MORNING)
+    occ = await world.open_today(circle)
+    world.clock.set(MORNING + timedelta(hours=8))
+    assert await world.standups.claim_close(occ) is not None
+    # Discord refused the summary (or the process died): no summary recorded. Answers stay refused.
+    with pytest.raises(Conflict, match="has closed"):
+        await world.standups.submit_answer(GUILD, ALICE, occ, ["late", "", ""])
+    assert await world.standups.claim_close(occ) is None  # within the lease
+    await world.standups.plan(world_scope(circle.id))
+    when, _, _ = world.scheduler.jobs[close_job_id(occ)]
+    assert when == world.clock.now() + timedelta(minutes=2)
+    world.clock.advance(timedelta(minutes=3))
+    retry = await world.standups.claim_close(occ)
+    assert retry is not None and retry.occurrence_id == occ
+    await world.standups.record_summary(occ, 999)
+    world.clock.advance(timedelta(minutes=3))
+    assert await world.standups.claim_close(occ) is None  # closed for good
