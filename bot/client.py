@@ -29,6 +29,7 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 COMMAND_HASH_KEY = "command_sync_hash"
+COMMAND_SCOPE_KEY = "command_sync_scope"
 # Discord exempts interaction responses and followups from the global rate limit.
 INTERACTION_PATHS = ("/interactions/", "/webhooks/")
 
@@ -257,6 +258,15 @@ class CirclesBot(commands.AutoShardedBot):
         synced = await self.tree.sync(guild=guild)
         await state.set_value(self.services.db, COMMAND_HASH_KEY, digest)
         log.info("synced %d commands (%s)", len(synced), scope)
+        previous = await state.get_value(self.services.db, COMMAND_SCOPE_KEY)
+        if previous and previous.startswith("guild:") and previous != scope:
+            # DEV_GUILD_ID changed or was removed: take the old test guild's copies away, or every
+            # command would show twice there (its guild copy next to the global one).
+            old = discord.Object(int(previous.removeprefix("guild:")))
+            self.tree.clear_commands(guild=old)
+            await self.tree.sync(guild=old)
+            log.info("removed the commands synced to the former DEV_GUILD_ID %s", old.id)
+        await state.set_value(self.services.db, COMMAND_SCOPE_KEY, scope)
         return True
 
 

@@ -132,3 +132,18 @@ async def test_dev_guild_sync_goes_to_that_guild_with_its_own_hash(
     assert call.kwargs["guild"].id == 999
     assert {c.name for c in bot.tree.get_commands(guild=discord.Object(999))} >= {"circle", "profile", "away", "back"}
     assert await state.get_value(database, COMMAND_HASH_KEY) != global_hash
+
+
+async def test_leaving_the_dev_guild_removes_its_copies(bot: CirclesBot, database: Database, synced: Any) -> None:
+    bot.dev_guild_id = 999
+    assert await bot.sync_commands(force=False)
+    bot.dev_guild_id = None  # DEV_GUILD_ID taken out of .env: back to global commands
+    assert await bot.sync_commands(force=False)
+    calls = [call.kwargs["guild"] for call in synced.await_args_list]
+    assert calls[0].id == 999 and calls[1] is None
+    # The old test guild is synced once more, with nothing in it.
+    assert calls[2].id == 999
+    assert bot.tree.get_commands(guild=discord.Object(999)) == []
+    # Nothing more to clean next time.
+    assert not await bot.sync_commands(force=False)
+    assert synced.await_count == 3
