@@ -108,8 +108,21 @@ async def run_target(module: str, count: int, rate: float, **env: str) -> dict[s
         spy = None
         if PROFILE and real_bot:
             spy = await asyncio.create_subprocess_exec(
-                "py-spy", "record", "--gil", "--format", "raw", "-o", PROFILE, "-p", str(process.pid), "-d", "4",
-                "-r", "500", stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                "py-spy",
+                "record",
+                "--gil",
+                "--format",
+                "raw",
+                "-o",
+                PROFILE,
+                "-p",
+                str(process.pid),
+                "-d",
+                "4",
+                "-r",
+                "500",
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
             )
             await asyncio.sleep(0.5)
         results = {

@@ -15,9 +15,14 @@ _CONTEXT_KEYS = ("guild", "user", "command", "interaction", "job")
 
 
 @contextmanager
-def context(**values: Any) -> Iterator[None]:
-    """Add fields to every log line written inside the block (and in tasks it starts)."""
-    merged = {**(log_context.get() or {}), **{k: v for k, v in values.items() if v is not None}}
+def context(inherit: bool = True, **values: Any) -> Iterator[None]:
+    """Add fields to every log line written inside the block (and in tasks it starts).
+
+    ``inherit=False`` starts from nothing: a scheduled job may run in a task created while an
+    interaction was being handled, and must not log as if it were that interaction.
+    """
+    base = (log_context.get() or {}) if inherit else {}
+    merged = {**base, **{k: v for k, v in values.items() if v is not None}}
     token = log_context.set(merged)
     try:
         yield

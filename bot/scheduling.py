@@ -8,6 +8,7 @@ stable (``standup-open:{circle_id}``), so planning again replaces rather than du
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
@@ -77,9 +78,12 @@ class _HandlerRegistry:
         self._handlers[name] = handler
 
     async def run(self, job_id: str, handler: str, kwargs: dict[str, Any]) -> None:
-        with logs.context(job=job_id):
+        with logs.context(inherit=False, job=job_id):
             try:
                 await self._handlers[handler](**kwargs)
+            except asyncio.CancelledError:
+                # Only a shutdown cancels a wake-up; its claim (if any) is recovered after the restart.
+                log.info("scheduled job stopped by shutdown")
             except Exception:
                 # A failed wake-up must not kill the scheduler; the next planning pass retries it.
                 log.exception("scheduled job failed")

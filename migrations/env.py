@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -13,6 +14,7 @@ from bot.db.base import UTCDateTime
 from bot.db.models import metadata
 
 config = context.config
+MIGRATION_LOCK_KEY = 0x436F776F726B  # "Cowork": any constant shared by every process of this app
 
 
 def _render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
@@ -32,6 +34,10 @@ def _run(connection: Connection) -> None:
         render_item=_render_item,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Processes starting together migrate one at a time; the lock ends with the transaction,
+            # and the next process then finds the database already at head.
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
         context.run_migrations()
 
 

@@ -80,11 +80,17 @@ class BotProcess:
 
     async def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 15) -> int:  # noqa: ASYNC109
         assert self.process is not None
+        connected = len(self.emu.connected_shards)
         if self.process.returncode is None:
             self.process.send_signal(sig)
         code = await asyncio.wait_for(self.process.wait(), timeout)
-        # Let the emulator notice the closed socket before anyone waits for a fresh READY.
-        await self.emu.wait_until(lambda: not self.emu.connected_shards, 10, "the gateway to see the bot go")
+        # Let the emulator notice the closed socket(s) before anyone waits for a fresh READY. Other
+        # processes (other shards) may stay connected: wait for fewer connections, not for none.
+        await self.emu.wait_until(
+            lambda: not self.emu.connected_shards or len(self.emu.connected_shards) < connected,
+            10,
+            "the gateway to see the bot go",
+        )
         return code
 
     @property

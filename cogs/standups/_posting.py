@@ -68,6 +68,7 @@ class StandupPoster:
             )
             message_id = message.id
         await self.service.mark_open(claim, thread_id, message_id)
+        log.info("standup opened: circle %s (guild %s), thread %s", claim.circle_id, claim.guild_id, thread_id)
         return True
 
     def _existing_thread(self, claim: OpeningClaim) -> int | None:

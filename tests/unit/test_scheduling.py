@@ -284,3 +284,29 @@ def test_shard_owner_follows_discords_rule() -> None:
     # One process with every shard owns every guild.
     all_of_them = shard_owner(3, range(3))
     assert all(all_of_them(guild_on(s, 3, salt)) for s in range(3) for salt in range(5))
+
+
+async def test_a_job_does_not_log_as_the_interaction_that_scheduled_it() -> None:
+    scheduler = FakeScheduler()
+    seen: list[dict[str, object] | None] = []
+
+    async def handler() -> None:
+        seen.append(logs.log_context.get())
+
+    scheduler.register("h", handler)
+    with logs.context(guild=1, user=2, command="standup schedule"):
+        await scheduler.run("job-1", "h", {})
+    assert seen == [{"job": "job-1"}]
+
+
+async def test_a_job_cancelled_by_shutdown_is_logged_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    scheduler = FakeScheduler()
+
+    async def handler() -> None:
+        raise asyncio.CancelledError
+
+    scheduler.register("h", handler)
+    with caplog.at_level("INFO"):
+        await scheduler.run("job-2", "h", {})
+    assert "stopped by shutdown" in caplog.text
+    assert "Traceback" not in caplog.text
