@@ -8,7 +8,7 @@ claim commits before anything is sent, so restarts, retries and several processe
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -63,6 +63,7 @@ STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSED, STATUS_MISSED = "claimed", "open", "
 STATUS_CLOSING = "closing"
 LIVE = (STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSING)
 MESSAGE_ID_BATCH_SECONDS = 0.25
+SUMMARY_RETRY_LIMIT = timedelta(days=1)
 NOT_A_MEMBER = "Standups are for circle members: join first with `/circle join`."
 
 
@@ -326,6 +327,8 @@ class StandupService:
     def _plan_occurrence(self, occurrence: StandupOccurrence) -> None:
         if occurrence.status == STATUS_CLOSING:
             assert occurrence.closed_at is not None
+            if self.clock.now() - occurrence.closes_at > SUMMARY_RETRY_LIMIT:
+                return  # Discord has refused this summary for a day: stop trying (answers stay refused)
             self.scheduler.at(
                 close_job_id(occurrence.id),
                 max(occurrence.closed_at + CLAIM_LEASE, self.clock.now()),
@@ -750,18 +753,18 @@ class StandupService:
         await asyncio.sleep(MESSAGE_ID_BATCH_SECONDS)
         await self.flush_message_ids()
 
-    async def unrecorded_answer_messages(self) -> dict[int, dict[int, int]]:
+    async def unrecorded_answer_messages(self, owned_guilds: Callable[[int], bool]) -> dict[int, dict[int, int]]:
         """Open standups' answers whose thread message id was lost (a kill inside the batch window):
         thread id → {user id: answer id}, for the cog to find the messages again after a restart."""
         async with self.db.reader() as session:
             rows = await session.execute(
-                select(StandupOccurrence.thread_id, StandupAnswer.user_id, StandupAnswer.id)
+                select(StandupOccurrence.guild_id, StandupOccurrence.thread_id, StandupAnswer.user_id, StandupAnswer.id)
                 .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
                 .where(StandupOccurrence.status == STATUS_OPEN, StandupAnswer.message_id.is_(None))
             )
             found: dict[int, dict[int, int]] = {}
-            for thread_id, user_id, answer_id in rows:
-                if thread_id is not None and answer_id not in self._message_ids:
+            for guild_id, thread_id, user_id, answer_id in rows:
+                if thread_id is not None and answer_id not in self._message_ids and owned_guilds(guild_id):
                     found.setdefault(thread_id, {})[user_id] = answer_id
             return found
 

@@ -90,7 +90,7 @@ class StandupPoster:
 
     async def reconcile(self) -> None:
         """After a restart, find answer messages whose ids were not written yet, by their author link."""
-        lost = await self.service.unrecorded_answer_messages()
+        lost = await self.service.unrecorded_answer_messages(self.bot.owns_guild)
         for thread_id, answers in lost.items():
             if self.bot.user is None:
                 return

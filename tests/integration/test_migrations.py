@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,3 +149,15 @@ def test_sqlite_folder_is_created(tmp_path: Path) -> None:
     path = tmp_path / "data" / "nested" / "circles.db"
     migrations.upgrade(f"sqlite+aiosqlite:///{path}")
     assert path.exists()
+
+
+def test_processes_starting_together_migrate_one_at_a_time(fresh_url: str) -> None:
+    """Shard processes all migrate at start-up; without a lock the second fails on 'table already exists'.
+
+    Real processes, not threads: Alembic's `context` is process-global, so threads would trip over it.
+    """
+    code = "import sys; from bot.db.migrate import upgrade; upgrade(sys.argv[1])"
+    runs = [subprocess.Popen([sys.executable, "-c", code, fresh_url], stderr=subprocess.PIPE) for _ in range(3)]
+    errors = [run.communicate(timeout=60)[1].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0], errors
+    assert asyncio.run(migrations.current_revision(fresh_url)) == migrations.head_revision()
