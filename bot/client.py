@@ -224,7 +224,9 @@ class CirclesBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         for name in extension_names():
             await self.load_extension(name)
-        if self.sync_on_start:
+        # Commands belong to the application, not to a shard: with several processes, the one running
+        # shard 0 syncs them and the others leave it alone.
+        if self.sync_on_start and (self.shard_ids is None or 0 in self.shard_ids):
             await self.sync_commands(force=False)
         self.services.scheduler.start()
 

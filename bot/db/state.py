@@ -6,7 +6,7 @@ from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base
-from bot.db.engine import Database
+from bot.db.engine import Database, upsert
 
 
 class BotState(Base):
@@ -22,9 +22,6 @@ async def get_value(db: Database, key: str) -> str | None:
 
 
 async def set_value(db: Database, key: str, value: str) -> None:
-    async with db.transaction() as session:
-        row = await session.get(BotState, key)
-        if row is None:
-            session.add(BotState(key=key, value=value))
-        else:
-            row.value = value
+    # One upsert: several processes starting together may write the same key at once.
+    async with db.engine.begin() as conn:
+        await conn.execute(upsert(db, BotState, ["key"], ["value"]), {"key": key, "value": value})
