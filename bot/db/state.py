@@ -23,5 +23,4 @@ async def get_value(db: Database, key: str) -> str | None:
 
 async def set_value(db: Database, key: str, value: str) -> None:
     # One upsert: several processes starting together may write the same key at once.
-    async with db.engine.begin() as conn:
-        await conn.execute(upsert(db, BotState, ["key"], ["value"]), {"key": key, "value": value})
+    await db.write(upsert(db, BotState, ["key"], ["value"]), {"key": key, "value": value})

@@ -488,10 +488,12 @@ class StandupService:
 
     async def record_thread(self, occurrence_id: int, thread_id: int) -> None:
         """Remember the thread as soon as it exists, so a crash after this point reuses it."""
-        async with self.db.engine.begin() as conn:
-            await conn.execute(
-                update(StandupOccurrence).where(StandupOccurrence.id == occurrence_id).values(thread_id=thread_id)
-            )
+        await self.db.write(
+            update(StandupOccurrence)
+            .where(StandupOccurrence.id == bindparam("occurrence"))
+            .values(thread_id=bindparam("thread")),
+            {"occurrence": occurrence_id, "thread": thread_id},
+        )
 
     async def mark_open(self, claim: OpeningClaim, thread_id: int, message_id: int) -> None:
         """The opening message is out: the standup is open. Plans its reminder, its close and the next one."""
@@ -500,12 +502,12 @@ class StandupService:
         if reminder_at is not None and reminder_at <= now:
             # Opened late (after downtime): the nudge comes at 75 % of what is left, not right away.
             reminder_at = now + (claim.closes_at - now) * 3 / 4
-        async with self.db.engine.begin() as conn:
-            await conn.execute(
-                update(StandupOccurrence)
-                .where(StandupOccurrence.id == claim.occurrence_id)
-                .values(message_id=message_id, status=STATUS_OPEN, reminder_at=reminder_at)
-            )
+        await self.db.write(
+            update(StandupOccurrence)
+            .where(StandupOccurrence.id == bindparam("occurrence"))
+            .values(message_id=bindparam("message"), status=STATUS_OPEN, reminder_at=bindparam("reminder")),
+            {"occurrence": claim.occurrence_id, "message": message_id, "reminder": reminder_at},
+        )
         occurrence = claim.occurrence_id
         self._open[occurrence] = OpenStandup(
             occurrence, claim.circle_id, claim.guild_id, claim.closes_at, thread_id, claim.questions
@@ -701,22 +703,20 @@ class StandupService:
         blocker = q.is_blocker(standup.questions, texts)
         # Parameters go to execute(), not .values(): the statement is then one cached compiled form.
         statement = upsert(self.db, StandupAnswer, ["occurrence_id", "user_id"], ["answers", "blocker", "updated_at"])
-        async with self.db.engine.begin() as conn:
-            answer_id, previous_message = (
-                await conn.execute(
-                    statement.returning(StandupAnswer.id, StandupAnswer.message_id),
-                    {
-                        "occurrence_id": occurrence_id,
-                        "circle_id": standup.circle_id,
-                        "guild_id": guild_id,
-                        "user_id": user_id,
-                        "answers": list(texts),
-                        "blocker": blocker,
-                        "created_at": now,
-                        "updated_at": now,
-                    },
-                )
-            ).one()
+        (row,) = await self.db.write(
+            statement.returning(StandupAnswer.id, StandupAnswer.message_id),
+            {
+                "occurrence_id": occurrence_id,
+                "circle_id": standup.circle_id,
+                "guild_id": guild_id,
+                "user_id": user_id,
+                "answers": list(texts),
+                "blocker": blocker,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        answer_id, previous_message = int(row[0]), row[1]
         return AnswerPosted(
             answer_id=answer_id,
             occurrence_id=occurrence_id,
@@ -774,13 +774,12 @@ class StandupService:
         if not pending:
             return
         try:
-            async with self.db.engine.begin() as conn:
-                await conn.execute(
-                    update(StandupAnswer)
-                    .where(StandupAnswer.id == bindparam("answer"))
-                    .values(message_id=bindparam("message")),
-                    [{"answer": answer, "message": message} for answer, message in pending.items()],
-                )
+            await self.db.write(
+                update(StandupAnswer)
+                .where(StandupAnswer.id == bindparam("answer"))
+                .values(message_id=bindparam("message")),
+                [{"answer": answer, "message": message} for answer, message in pending.items()],
+            )
         except Exception:
             self._message_ids = {**pending, **self._message_ids}  # keep them for the next try
             raise
