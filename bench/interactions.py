@@ -143,15 +143,27 @@ async def run_target(module: str, count: int, rate: float, **env: str) -> dict[s
     return results
 
 
+def median_of(results: list[dict[str, Phase]]) -> dict[str, Phase]:
+    return {
+        phase: {key: statistics.median(r[phase][key] for r in results) for key in results[0][phase]}
+        for phase in results[0]
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each target, interleaved; medians shown")
     args = parser.parse_args()
-    floor = asyncio.run(run_target("bench.floor_bot", args.count, args.rate))
-    floor_post = asyncio.run(run_target("bench.floor_bot", args.count, args.rate, FLOOR_POSTS="1"))
-    bot = asyncio.run(run_target("bot", args.count, args.rate))
-    print(f"{args.count} interactions per phase at {args.rate:.0f}/s")
+    runs: dict[str, list[dict[str, Phase]]] = {"floor": [], "floor+post": [], "bot": []}
+    for _ in range(args.repeat):
+        # Interleaved, so drift on this shared machine touches every target alike.
+        runs["floor"].append(asyncio.run(run_target("bench.floor_bot", args.count, args.rate)))
+        runs["floor+post"].append(asyncio.run(run_target("bench.floor_bot", args.count, args.rate, FLOOR_POSTS="1")))
+        runs["bot"].append(asyncio.run(run_target("bot", args.count, args.rate)))
+    floor, floor_post, bot = (median_of(runs[who]) for who in ("floor", "floor+post", "bot"))
+    print(f"{args.count} interactions per phase at {args.rate:.0f}/s, median of {args.repeat} runs each")
     print(f"{'phase':24} {'who':12} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/interaction':>20}")
     for phase in [p for p in floor if p != "spy"]:
         rows = [("floor", floor[phase]), ("bot", bot[phase])]

@@ -150,6 +150,10 @@ class StandupService:
         self._schedules: dict[int, tuple[ScheduleView, frozenset[date]] | None] = {}
         self._message_ids: dict[int, int] = {}  # answer id → thread message id, not yet written
         self._message_flush: asyncio.Task[None] | None = None
+        # Built once; parameters go to execute(), so each answer reuses one compiled statement.
+        self._answer_upsert = upsert(
+            db, StandupAnswer, ["occurrence_id", "user_id"], ["answers", "blocker", "updated_at"]
+        ).returning(StandupAnswer.id, StandupAnswer.message_id)
 
     # ----- host: schedules -------------------------------------------------------------------------
 
@@ -701,10 +705,8 @@ class StandupService:
         if len(texts) != len(standup.questions):
             raise InvalidInput("That form is out of date; press the button again to get today's questions.")
         blocker = q.is_blocker(standup.questions, texts)
-        # Parameters go to execute(), not .values(): the statement is then one cached compiled form.
-        statement = upsert(self.db, StandupAnswer, ["occurrence_id", "user_id"], ["answers", "blocker", "updated_at"])
         (row,) = await self.db.write(
-            statement.returning(StandupAnswer.id, StandupAnswer.message_id),
+            self._answer_upsert,
             {
                 "occurrence_id": occurrence_id,
                 "circle_id": standup.circle_id,
