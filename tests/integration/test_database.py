@@ -1,0 +1,32 @@
+"""Database.write, the path of the hottest writes: the same results on SQLite (writer thread) and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import bindparam, select, update
+
+from bot.db import Database, state
+from bot.db.engine import insert_or_ignore, upsert
+from bot.db.state import BotState
+
+
+async def test_write_commits_and_returns_rows(db: Database) -> None:
+    statement = upsert(db, BotState, ["key"], ["value"]).returning(BotState.key, BotState.value)
+    assert await db.write(statement, {"key": "a", "value": "1"}) == [("a", "1")]
+    assert await db.write(statement, {"key": "a", "value": "2"}) == [("a", "2")]  # the conflict updates
+    ignore = insert_or_ignore(db, BotState, ["key"]).returning(BotState.key)
+    assert await db.write(ignore, {"key": "a", "value": "3"}) == []  # the conflict does nothing
+    # Many parameter sets in one transaction; a statement without RETURNING returns no rows.
+    await db.write(upsert(db, BotState, ["key"], ["value"]), [{"key": k, "value": k} for k in "bcd"])
+    changed = update(BotState).where(BotState.key == bindparam("k")).values(value=bindparam("v"))
+    assert await db.write(changed, [{"k": "b", "v": "B"}, {"k": "c", "v": "C"}]) == []
+    async with db.reader() as session:
+        rows = {key: value for key, value in await session.execute(select(BotState.key, BotState.value))}
+    assert rows == {"a": "2", "b": "B", "c": "C", "d": "d"}
+
+
+async def test_concurrent_writes_all_land(db: Database) -> None:
+    await asyncio.gather(*(state.set_value(db, f"k{i}", str(i)) for i in range(50)))
+    for i in (0, 25, 49):
+        assert await state.get_value(db, f"k{i}") == str(i)
