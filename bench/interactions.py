@@ -15,9 +15,11 @@ import asyncio
 import os
 import statistics
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
+from bench.profiling import sample
 from bot.emulator import Driver, Emulator, InteractionHandle
 from bot.emulator.harness import TOKEN, BotProcess
 
@@ -28,12 +30,12 @@ Phase = dict[str, float]
 
 
 async def paced(
-    count: int, rate: float, send: Callable[[int], Awaitable[InteractionHandle]]
+    count: int, rate: float, send: Callable[[int], Coroutine[Any, Any, InteractionHandle]]
 ) -> list[InteractionHandle]:
     """Start ``count`` interactions at ``rate`` per second (not waiting for answers in between)."""
     loop = asyncio.get_running_loop()
     start = loop.time()
-    tasks = []
+    tasks: list[asyncio.Task[InteractionHandle]] = []
     for index in range(count):
         delay = start + index / rate - loop.time()
         if delay > 0:
@@ -46,7 +48,7 @@ async def measure(
     process: BotProcess,
     count: int,
     rate: float,
-    send: Callable[[int], Awaitable[InteractionHandle]],
+    send: Callable[[int], Coroutine[Any, Any, InteractionHandle]],
     done: Callable[[], bool],
 ) -> Phase:
     await asyncio.sleep(0.5)
@@ -57,10 +59,7 @@ async def measure(
     await process.emu.wait_until(done, 60, "the work behind every interaction")
     await asyncio.sleep(0.2)
     cpu = process.cpu_seconds() - cpu_before
-    latencies = sorted(
-        (h.record.callback_at or 0) - h.record.created
-        for h in handles  # type: ignore[attr-defined]
-    )
+    latencies = sorted((h.record.callback_at or 0) - h.record.created for h in handles)
     return {
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
@@ -79,7 +78,8 @@ async def run_target(module: str, count: int, rate: float, **env: str) -> dict[s
             emu.add_member(guild, member)
         drv = Driver(emu)
         process = BotProcess(emu, workdir, module=module)
-        await process.start(PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])), **env)
+        pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+        await process.start(env={**env, "PYTHONPATH": pythonpath})
         real_bot = module == "bot"
         if real_bot:
             await (await drv.slash(guild, host, "circle create", name="Bench", channel=home)).response()
@@ -107,23 +107,7 @@ async def run_target(module: str, count: int, rate: float, **env: str) -> dict[s
         values = {"q0": "Sent the proposal", "q1": "Landing page", "q2": "none"}
         spy = None
         if PROFILE and real_bot:
-            spy = await asyncio.create_subprocess_exec(
-                "py-spy",
-                "record",
-                "--gil",
-                "--format",
-                "raw",
-                "-o",
-                PROFILE,
-                "-p",
-                str(process.pid),
-                "-d",
-                "4",
-                "-r",
-                "500",
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+            spy = await sample(process.pid, PROFILE, 4, rate=500)
             await asyncio.sleep(0.5)
         results = {
             "modal submit (answer)": await measure(

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench.profiling import sample
 from bot.circles.models import Circle
 from bot.db import Database
 from bot.db import migrate as migrations
@@ -102,23 +103,7 @@ async def run(circles: int, profile: str | None = None) -> dict[str, float]:
         spy = None
         if profile:
             # py-spy (pip install py-spy) samples the bot process through the fan-out.
-            spy = await asyncio.create_subprocess_exec(
-                "py-spy",
-                "record",
-                "--gil",
-                "--format",
-                "raw",
-                "-o",
-                profile,
-                "-p",
-                str(bot.pid),
-                "-d",
-                "30",
-                "-r",
-                "200",
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
+            spy = await sample(bot.pid, profile, 30, rate=200)
 
         def openings() -> list[float]:
             return [

@@ -50,7 +50,15 @@ class BotProcess:
         env.update(extra)
         return env
 
-    async def start(self, *, shifted_to: datetime | None = None, wait: bool = True, **extra: str) -> None:
+    async def start(
+        self,
+        *,
+        shifted_to: datetime | None = None,
+        wait: bool = True,
+        env: dict[str, str] | None = None,
+        **extra: str,
+    ) -> None:
+        """Start the process; ``env`` and ``extra`` add environment variables (e.g. SHARD_IDS="0")."""
         assert self.process is None or self.process.returncode is not None, "already running"
         identifies_before = self.identifies()
         log = self.log_path.open("ab")
@@ -59,7 +67,7 @@ class BotProcess:
             "-m",
             self.module,
             cwd=self.workdir,
-            env=self.env(shifted_to, extra),
+            env=self.env(shifted_to, {**(env or {}), **extra}),
             stdout=log,
             stderr=log,
         )
