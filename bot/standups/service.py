@@ -928,7 +928,10 @@ class StandupService:
             )
             if occurrence is None:
                 raise NotFound(await self._not_open_message(session, circle_id, now, "No standup is open"))
-        if occurrence.status == STATUS_OPEN and now < occurrence.closes_at:
+        # A claimed standup whose thread exists is opening right now (its message may already be out,
+        # the status not yet "open"): answering it is fine, the answer lands in that thread.
+        opening = occurrence.status == STATUS_CLAIMED and occurrence.thread_id is not None
+        if (occurrence.status == STATUS_OPEN or opening) and now < occurrence.closes_at:
             return occurrence
         if occurrence.status == STATUS_CLAIMED:
             raise Conflict("Today's standup is just opening: try again in a moment.")

@@ -340,3 +340,18 @@ async def test_a_close_whose_summary_never_went_out_is_taken_over_after_the_leas
     await world.standups.record_summary(occ, 999)
     world.clock.advance(timedelta(minutes=3))
     assert await world.standups.claim_close(occ) is None  # closed for good
+
+
+async def test_answers_are_taken_as_soon_as_the_thread_exists(world: World) -> None:
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    world.clock.set(MORNING)
+    claim = await world.standups.claim_opening(circle.id, date(2026, 11, 26))
+    assert claim is not None
+    with pytest.raises(Conflict, match="just opening"):
+        await world.standups.answer_form(GUILD, ALICE, circle_id=circle.id)
+    # The thread and its message are out; the status is not "open" yet. A quick member still gets in.
+    await world.standups.record_thread(claim.occurrence_id, 4242)
+    form = await world.standups.answer_form(GUILD, ALICE, occurrence_id=claim.occurrence_id)
+    posted = await world.standups.submit_answer(GUILD, ALICE, form.occurrence_id, ["a", "b", "none"])
+    assert posted.thread_id == 4242
