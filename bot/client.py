@@ -237,9 +237,11 @@ class CirclesBot(commands.AutoShardedBot):
     async def on_ready(self) -> None:
         # READY can come again after a reconnect; planning is idempotent (stable wake-up ids).
         log.info("ready: %d guilds on shards %s of %s", len(self.guilds), self.shard_ids, self.shard_count)
-        await self.services.planners.plan(PlanScope(owned_guilds=self.owns_guild))
+        # Hooks first: they bring the database up to date with Discord (e.g. answer messages found again
+        # after a crash), and only then may overdue wake-ups (a close's summary) fire from the plan.
         for hook in self._ready_hooks:
             await hook()
+        await self.services.planners.plan(PlanScope(owned_guilds=self.owns_guild))
 
     def owns_guild(self, guild_id: int) -> bool:
         if self.shard_count is None:
