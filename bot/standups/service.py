@@ -558,7 +558,7 @@ class StandupService:
                 for uid in members
                 if uid not in answered
                 and profiles[uid].standup_reminders
-                and not profiles[uid].is_away_on(self._member_today(profiles[uid].zone, now))
+                and not profiles[uid].is_away_on(occurrence.local_date)
             )
             return ReminderClaim(occurrence_id, occurrence.thread_id, occurrence.closes_at, remind)
 
@@ -598,9 +598,7 @@ class StandupService:
             profiles = await self.profiles.get_many(occurrence.guild_id, members)
             answered = [a.user_id for a in answers]
             excused = [
-                uid
-                for uid in members
-                if uid not in answered and profiles[uid].is_away_on(self._member_today(profiles[uid].zone, now))
+                uid for uid in members if uid not in answered and profiles[uid].is_away_on(occurrence.local_date)
             ]
             occurrence.excused = excused
             expected = len(set(members) - set(excused) | set(answered))
@@ -905,10 +903,6 @@ class StandupService:
         return [(t, m) for t, m in rows if t is not None and m is not None]
 
     # ----- helpers --------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _member_today(zone: str, now: datetime) -> date:
-        return local_day(now, zone)
 
     async def _answerable(
         self, session: AsyncSession, guild_id: int, circle_id: int | None, occurrence_id: int | None, now: datetime

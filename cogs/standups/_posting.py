@@ -61,7 +61,7 @@ class StandupPoster:
             )
             thread_id = int(thread["id"])
             await self.service.record_thread(claim.occurrence_id, thread_id)
-        message_id = claim.message_id
+        message_id = claim.message_id or (await self._existing_opening(thread_id, claim) if claim.thread_id else None)
         if message_id is None:
             message = await self.bot.get_partial_messageable(thread_id).send(
                 embed=_render.opening(claim), view=post_view(claim.occurrence_id), allowed_mentions=NO_PINGS
@@ -70,6 +70,15 @@ class StandupPoster:
         await self.service.mark_open(claim, thread_id, message_id)
         log.info("standup opened: circle %s (guild %s), thread %s", claim.circle_id, claim.guild_id, thread_id)
         return True
+
+    async def _existing_opening(self, thread_id: int, claim: OpeningClaim) -> int | None:
+        """After a crash between posting the opening message and recording it, find that message."""
+        wanted = f"standup-post:{claim.occurrence_id}"
+        async for message in self.bot.get_partial_messageable(thread_id).history(limit=20, oldest_first=True):
+            buttons = [c for row in message.components for c in getattr(row, "children", [])]
+            if any(getattr(button, "custom_id", None) == wanted for button in buttons):
+                return message.id
+        return None
 
     def _existing_thread(self, claim: OpeningClaim) -> int | None:
         """After a crash between creating the thread and recording it, reuse the thread we made."""

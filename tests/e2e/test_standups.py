@@ -4,6 +4,7 @@ answer → edit → reminder → close, with SIGKILL restarts in between and the
 from __future__ import annotations
 
 import signal
+import sqlite3
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -141,3 +142,36 @@ async def test_standup_day(emu: Emulator, world: World, drv: Driver, bot_process
     late = await drv.slash(g, world.carol, "standup post", circle="Morning crew")
     late_text = text_of(await late.final_message())
     assert "has closed" in late_text and "next one opens" in late_text
+
+
+async def test_a_crash_after_posting_the_opening_does_not_post_it_twice(
+    emu: Emulator, world: World, drv: Driver, bot_process: BotProcess
+) -> None:
+    g, home = world.guild_a, world.circle_home
+    await bot_process.start(shifted_to=berlin(9, 30, 0))
+    await answer(drv, g, world.host, "circle create", name="Crew", channel=home, timezone="Europe/Berlin")
+    await answer(drv, g, world.alice, "circle join")
+    saved = await answer(drv, g, world.host, "standup schedule", time="09:00", days="daily")
+    assert "opens right now" in text_of(saved)
+    await emu.wait_until(lambda: len(emu.threads(home)) == 1, 10, "the thread")
+    thread = int(emu.threads(home)[0]["id"])
+    await emu.wait_until(lambda: len(emu.messages(thread)) == 1, 10, "the opening message")
+
+    # Put the database where a kill right after posting the opening would have left it: claimed, the
+    # thread recorded, the message not, the claim's lease long gone.
+    await bot_process.stop(signal.SIGKILL)
+    with sqlite3.connect(bot_process.database_url.split("///", 1)[1]) as conn:
+        conn.execute(
+            "UPDATE standup_occurrences SET status='claimed', message_id=NULL, claimed_at='2026-12-03 08:00:00.000000'"
+        )
+    await bot_process.start(shifted_to=berlin(9, 40, 0))
+    await emu.wait_for_request("GET", rf"/channels/{thread}/messages", timeout=10)
+
+    # The recovery found the posted opening instead of posting another, and the standup is open.
+    opening = emu.messages(thread)[0]
+    button = opening["components"][0]["components"][0]["custom_id"]
+    click = await drv.click(g, world.alice, opening, button)
+    await click.response()
+    assert click.modal is not None
+    assert len(emu.messages(thread)) == 1
+    assert len(emu.find_requests("POST", rf"/channels/{thread}/messages$")) == 1
