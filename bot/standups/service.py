@@ -488,6 +488,7 @@ class StandupService:
             thread_id=existing.thread_id,
             message_id=existing.message_id,
             next_opening=None,  # the planner works it out after this opening
+            recovered=True,
         )
 
     async def record_thread(self, occurrence_id: int, thread_id: int) -> None:

@@ -52,6 +52,7 @@ class OpeningClaim:
     thread_id: int | None
     message_id: int | None
     next_opening: Slot | None  # worked out while claiming, so opening needs no planning queries
+    recovered: bool = False  # taken over from a claimer that died: parts of the opening may already exist
 
 
 @dataclass(frozen=True)

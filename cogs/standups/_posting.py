@@ -50,7 +50,8 @@ class StandupPoster:
         claim = await self.service.claim_opening(circle_id, date.fromisoformat(local_date))
         if claim is None:
             return False
-        thread_id = claim.thread_id or self._existing_thread(claim)
+        # A recovered claim may find the thread or the message made before the crash but not recorded.
+        thread_id = claim.thread_id or (self._existing_thread(claim) if claim.recovered else None)
         if thread_id is None:
             thread = await self.bot.http.start_thread_without_message(
                 claim.channel_id,
@@ -61,6 +62,7 @@ class StandupPoster:
             )
             thread_id = int(thread["id"])
             await self.service.record_thread(claim.occurrence_id, thread_id)
+        # Only a recovered claim can carry a thread id; a message may have gone out before the crash.
         message_id = claim.message_id or (await self._existing_opening(thread_id, claim) if claim.thread_id else None)
         if message_id is None:
             message = await self.bot.get_partial_messageable(thread_id).send(

@@ -179,6 +179,7 @@ async def test_crashed_claim_is_recovered_once_after_the_lease(world: World) -> 
     assert recovered is not None
     assert recovered.occurrence_id == first.occurrence_id
     assert recovered.thread_id == 4242  # the thread is reused, not made twice
+    assert recovered.recovered and not first.recovered
     assert await world.standups.claim_opening(circle.id, date(2026, 11, 26)) is None
 
 
