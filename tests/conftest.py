@@ -19,6 +19,8 @@ from bot.clock import FixedClock
 from bot.db import Database
 from bot.db import migrate as migrations
 from bot.db.models import metadata
+from bot.emulator import Driver, Emulator, World, default_world
+from bot.emulator.harness import TOKEN
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
 START = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # a Thursday
@@ -90,3 +92,25 @@ async def db(
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)
+
+
+# --- the emulator, for the e2e and emulator tiers ----------------------------------------------------------
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    async with Emulator(token=TOKEN) as emulator:
+        yield emulator
+        # The strictness contract: only routes Discord has were used, and the emulator did not crash.
+        assert emulator.unhandled == [], [(r.method, r.path) for r in emulator.unhandled]
+        assert emulator.errors == [], emulator.errors
+
+
+@pytest.fixture
+def world(emu: Emulator) -> World:
+    return default_world(emu)
+
+
+@pytest.fixture
+def drv(emu: Emulator) -> Driver:
+    return Driver(emu)

@@ -12,29 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import Driver, Emulator, World, default_world
-from bot.emulator.harness import TOKEN, BotProcess
-
-pytestmark = pytest.mark.e2e
+from bot.emulator import Emulator, World
+from bot.emulator.harness import BotProcess
 
 
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(token=TOKEN) as emulator:
-        yield emulator
-        # The strictness contract: the bot used only routes Discord has, and the emulator did not crash.
-        assert emulator.unhandled == [], [(r.method, r.path) for r in emulator.unhandled]
-        assert emulator.errors == [], emulator.errors
-
-
-@pytest.fixture
-def world(emu: Emulator) -> World:
-    return default_world(emu)
-
-
-@pytest.fixture
-def drv(emu: Emulator) -> Driver:
-    return Driver(emu)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark this tier, so `pytest -m "not e2e"` runs everything but the bot processes."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture

@@ -9,30 +9,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import discord
 import pytest
 
-from bot.emulator import Driver, Emulator, World, default_world
+from bot.emulator import Emulator, World
 
 from .testbot import EchoBot, point_discord_at, restore_discord
 
 StartBot = Callable[..., Awaitable[EchoBot]]
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator() as emulator:
-        yield emulator
-        # Every test must leave no unknown route and no emulator crash behind.
-        assert emulator.unhandled == [], [(r.method, r.path) for r in emulator.unhandled]
-        assert emulator.errors == [], emulator.errors
-
-
-@pytest.fixture
-def world(emu: Emulator) -> World:
-    return default_world(emu)
-
-
-@pytest.fixture
-def drv(emu: Emulator) -> Driver:
-    return Driver(emu)
 
 
 @pytest.fixture
