@@ -71,7 +71,7 @@ async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -
             # discord.py's sharded close() assumes a login happened; a signal that early has nothing to close.
             with contextlib.suppress(AttributeError):
                 await bot.close()
-        await services.standups.flush_message_ids()
+        await services.standups.answers.flush_message_ids()
         await db.dispose()
 
 

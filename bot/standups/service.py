@@ -1,4 +1,6 @@
-"""Standup use cases: schedules, exactly-once openings, answers, the reminder and the close.
+"""Standup use cases: schedules, planning, exactly-once openings, the reminder and the close.
+
+Members' answers live in ``bot/standups/answers.py`` (``StandupService.answers``).
 
 Exactly once: every wake-up first *claims* its step in the database (a unique occurrence row for the
 opening; a conditional UPDATE for the reminder and the close) and only the winner talks to Discord. The
@@ -7,13 +9,10 @@ claim commits before anything is sent, so restarts, retries and several processe
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actors import Actor
@@ -22,11 +21,24 @@ from bot.circles.models import Circle, CircleMember
 from bot.circles.service import CircleService, CircleView, require_host
 from bot.clock import Clock
 from bot.db import Database
-from bot.db.engine import insert_or_ignore, upsert
+from bot.db.engine import insert_or_ignore
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.profiles.service import ProfileService
 from bot.scheduling import PlanScope, Scheduler
 from bot.standups import questions as q
+from bot.standups.answers import StandupAnswers, member_streak
+from bot.standups.common import (
+    CLAIM_LEASE,
+    LIVE,
+    STATUS_CLAIMED,
+    STATUS_CLOSED,
+    STATUS_CLOSING,
+    STATUS_MISSED,
+    STATUS_OPEN,
+    OpenStandup,
+    load_circle,
+    schedule_view,
+)
 from bot.standups.models import StandupAnswer, StandupOccurrence, StandupSchedule, StandupSkip
 from bot.standups.schedule import (
     ScheduleSpec,
@@ -37,51 +49,21 @@ from bot.standups.schedule import (
     next_opening,
     slot_for,
 )
-from bot.standups.streaks import Outcome, streak
 from bot.standups.views import (
-    AnswerForm,
-    AnswerPosted,
     BlockerLink,
     CloseSummary,
-    HistoryEntry,
     OpeningClaim,
     ReminderClaim,
     ScheduleChange,
     ScheduleView,
 )
-from bot.timeparse import days_to_mask, format_days, format_hhmm, mask_to_days, parse_timezone
+from bot.timeparse import days_to_mask, format_days, format_hhmm, parse_timezone
 
 OPEN_HANDLER = "standup.open"
 REMIND_HANDLER = "standup.remind"
 CLOSE_HANDLER = "standup.close"
-# A claim whose opening never finished (the process died mid-way) may be taken over after this long.
-CLAIM_LEASE = timedelta(minutes=2)
 MISSED_LOOKBACK_DAYS = 7
-HISTORY_MAX_DAYS = 90
-STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSED, STATUS_MISSED = "claimed", "open", "closed", "missed"
-# Closing: the close is claimed (no more answers) but the summary is not posted yet.
-STATUS_CLOSING = "closing"
-LIVE = (STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSING)
-MESSAGE_ID_BATCH_SECONDS = 0.25
 SUMMARY_RETRY_LIMIT = timedelta(days=1)
-NOT_A_MEMBER = "Standups are for circle members: join first with `/circle join`."
-
-
-@dataclass(frozen=True)
-class OpenStandup:
-    """What answering needs to know about an open standup, kept in memory by the process that opened it."""
-
-    occurrence_id: int
-    circle_id: int
-    guild_id: int
-    closes_at: datetime
-    thread_id: int
-    questions: tuple[str, ...]
-
-    @classmethod
-    def of(cls, row: StandupOccurrence) -> OpenStandup:
-        assert row.thread_id is not None
-        return cls(row.id, row.circle_id, row.guild_id, row.closes_at, row.thread_id, tuple(row.questions))
 
 
 def open_job_id(circle_id: int) -> str:
@@ -98,23 +80,6 @@ def remind_job_id(occurrence_id: int) -> str:
 
 def close_job_id(occurrence_id: int) -> str:
     return f"standup-close:{occurrence_id}"
-
-
-def _schedule_view(row: StandupSchedule, circle: Circle) -> ScheduleView:
-    return ScheduleView(
-        circle_id=row.circle_id,
-        guild_id=row.guild_id,
-        circle_name=circle.name,
-        open_time=time(row.open_minute // 60, row.open_minute % 60),
-        days=mask_to_days(row.days_mask),
-        timezone=row.timezone or circle.timezone,
-        follows_circle_timezone=row.timezone is None,
-        window_hours=row.window_hours,
-        reminder_minutes=row.reminder_minutes,
-        questions=tuple(row.questions),
-        paused=row.paused,
-        updated_at=row.updated_at,
-    )
 
 
 def parse_reminder(text: str | None, window_hours: int) -> int | None:
@@ -145,15 +110,9 @@ class StandupService:
         self.scheduler = scheduler
         self.circles = circles
         self.profiles = profiles
-        # Memory this process keeps of what it manages (see submit_answer and activities).
-        self._open: dict[int, OpenStandup] = {}
+        self.answers = StandupAnswers(db, clock, circles, profiles)
+        # Schedules as activities() shows them, dropped whenever planning runs for their circle.
         self._schedules: dict[int, tuple[ScheduleView, frozenset[date]] | None] = {}
-        self._message_ids: dict[int, int] = {}  # answer id → thread message id, not yet written
-        self._message_flush: asyncio.Task[None] | None = None
-        # Built once; parameters go to execute(), so each answer reuses one compiled statement.
-        self._answer_upsert = upsert(
-            db, StandupAnswer, ["occurrence_id", "user_id"], ["answers", "blocker", "updated_at"]
-        ).returning(StandupAnswer.id, StandupAnswer.message_id)
 
     # ----- host: schedules -------------------------------------------------------------------------
 
@@ -176,7 +135,7 @@ class StandupService:
         question_list = q.parse_questions(questions)
         tz = parse_timezone(timezone) if timezone else None
         async with self.db.transaction() as session:
-            circle = await self._circle(session, actor.guild_id, circle_id)
+            circle = await load_circle(session, actor.guild_id, circle_id)
             require_host(actor, self._circle_view(circle))
             row = await session.get(StandupSchedule, circle_id)
             if row is None:
@@ -190,24 +149,24 @@ class StandupService:
             row.questions = list(question_list)
             row.updated_at = self.clock.now()
             await session.flush()
-            view = _schedule_view(row, circle)
+            view = schedule_view(row, circle)
         return await self._replanned(view)
 
     async def set_paused(self, actor: Actor, circle_id: int, paused: bool) -> ScheduleChange:
         async with self.db.transaction() as session:
-            circle = await self._circle(session, actor.guild_id, circle_id)
+            circle = await load_circle(session, actor.guild_id, circle_id)
             require_host(actor, self._circle_view(circle))
             row = await self._schedule_row(session, circle)
             row.paused = paused
             row.updated_at = self.clock.now()
-            view = _schedule_view(row, circle)
+            view = schedule_view(row, circle)
         return await self._replanned(view)
 
     async def skip(self, actor: Actor, circle_id: int, day: date) -> ScheduleChange:
         async with self.db.transaction() as session:
-            circle = await self._circle(session, actor.guild_id, circle_id)
+            circle = await load_circle(session, actor.guild_id, circle_id)
             require_host(actor, self._circle_view(circle))
-            view = _schedule_view(await self._schedule_row(session, circle), circle)
+            view = schedule_view(await self._schedule_row(session, circle), circle)
             today = local_day(self.clock.now(), view.timezone)
             if day < today:
                 raise InvalidInput("That day has passed. Give today or a later date.")
@@ -226,9 +185,9 @@ class StandupService:
 
     async def get_schedule(self, guild_id: int, circle_id: int) -> ScheduleView | None:
         async with self.db.reader() as session:
-            circle = await self._circle(session, guild_id, circle_id)
+            circle = await load_circle(session, guild_id, circle_id)
             row = await session.get(StandupSchedule, circle_id)
-            return _schedule_view(row, circle) if row else None
+            return schedule_view(row, circle) if row else None
 
     async def _replanned(self, view: ScheduleView) -> ScheduleChange:
         await self.plan(PlanScope(owned_guilds=lambda _g: True, circle_id=view.circle_id))
@@ -261,7 +220,7 @@ class StandupService:
                 skip_query = skip_query.where(StandupSkip.circle_id == scope.circle_id)
                 recent_query = recent_query.where(StandupOccurrence.circle_id == scope.circle_id)
             schedules = [
-                _schedule_view(row, circle)
+                schedule_view(row, circle)
                 for row, circle in (await session.execute(query)).all()
                 if scope.covers(circle.guild_id, circle.id)
             ]
@@ -274,7 +233,7 @@ class StandupService:
             for occurrence in live:
                 self._plan_occurrence(occurrence)
                 if occurrence.status == STATUS_OPEN and occurrence.thread_id is not None:
-                    self._open[occurrence.id] = OpenStandup.of(occurrence)
+                    self.answers.remember_open(OpenStandup.of(occurrence))
             planned = {s.circle_id for s in schedules}
             if scope.circle_id is not None and scope.circle_id not in planned:
                 self.scheduler.cancel(open_job_id(scope.circle_id))
@@ -416,7 +375,7 @@ class StandupService:
             if found is None:
                 return None
             row, circle, skipped = found
-            view = _schedule_view(row, circle)
+            view = schedule_view(row, circle)
             if view.paused or skipped is not None or local_date.weekday() not in view.days:
                 return await self._recover(session, circle_id, local_date, now)
             slot = slot_for(view.spec, local_date)
@@ -514,8 +473,8 @@ class StandupService:
             {"occurrence": claim.occurrence_id, "message": message_id, "reminder": reminder_at},
         )
         occurrence = claim.occurrence_id
-        self._open[occurrence] = OpenStandup(
-            occurrence, claim.circle_id, claim.guild_id, claim.closes_at, thread_id, claim.questions
+        self.answers.remember_open(
+            OpenStandup(occurrence, claim.circle_id, claim.guild_id, claim.closes_at, thread_id, claim.questions)
         )
         if reminder_at is not None:
             self.scheduler.at(remind_job_id(occurrence), reminder_at, REMIND_HANDLER, occurrence_id=occurrence)
@@ -564,7 +523,7 @@ class StandupService:
             return ReminderClaim(occurrence_id, occurrence.thread_id, occurrence.closes_at, remind)
 
     async def claim_close(self, occurrence_id: int) -> CloseSummary | None:
-        await self.flush_message_ids()  # the summary links blockers to their messages
+        await self.answers.flush_message_ids()  # the summary links blockers to their messages
         now = self.clock.now()
         async with self.db.transaction() as session:
             claimed = await session.execute(
@@ -581,7 +540,7 @@ class StandupService:
                 .values(status=STATUS_CLOSING, closed_at=now)
                 .execution_options(synchronize_session=False)
             )
-            self._open.pop(occurrence_id, None)
+            self.answers.forget_open(occurrence_id)
             if getattr(claimed, "rowcount", 0) != 1:
                 return None
             occurrence = await session.get(StandupOccurrence, occurrence_id)
@@ -611,11 +570,11 @@ class StandupService:
             )
             await session.flush()
             streaks = {
-                uid: await self._streak(session, occurrence.guild_id, uid, occurrence.circle_id, now)
+                uid: await member_streak(session, occurrence.guild_id, uid, occurrence.circle_id, now)
                 for uid in answered
             }
             schedule = await session.get(StandupSchedule, occurrence.circle_id)
-            view = _schedule_view(schedule, circle) if schedule else None
+            view = schedule_view(schedule, circle) if schedule else None
         next_slot = await self._next_slot(view, now) if view and not view.paused else None
         return CloseSummary(
             occurrence_id=occurrence.id,
@@ -641,192 +600,6 @@ class StandupService:
                 .values(summary_message_id=message_id, status=STATUS_CLOSED)
             )
 
-    # ----- members: answering --------------------------------------------------------------------------
-
-    async def answer_form(
-        self, guild_id: int, user_id: int, *, circle_id: int | None = None, occurrence_id: int | None = None
-    ) -> AnswerForm:
-        """The modal for today's open standup (of a circle, or of the thread whose button was pressed)."""
-        now = self.clock.now()
-        async with self.db.reader() as session:
-            occurrence = await self._answerable(session, guild_id, circle_id, occurrence_id, now)
-            await self._require_member(session, occurrence.circle_id, user_id)
-            mine = await session.scalar(
-                select(StandupAnswer).where(
-                    StandupAnswer.occurrence_id == occurrence.id, StandupAnswer.user_id == user_id
-                )
-            )
-            previous = await session.scalar(
-                select(StandupAnswer.answers)
-                .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
-                .where(
-                    StandupAnswer.circle_id == occurrence.circle_id,
-                    StandupAnswer.user_id == user_id,
-                    StandupOccurrence.local_date < occurrence.local_date,
-                )
-                .order_by(StandupOccurrence.local_date.desc())
-                .limit(1)
-            )
-        questions = tuple(occurrence.questions)
-        plan = None
-        if previous is not None:
-            # "Yesterday" is the member's previous standup; the plan is read with the questions asked today.
-            index = q.plan_index(questions)
-            if index is not None and index < len(previous) and previous[index].strip().lower() not in ("", "-"):
-                plan = previous[index].strip()
-        return AnswerForm(
-            occurrence_id=occurrence.id,
-            local_date=occurrence.local_date,
-            questions=questions,
-            current=tuple(mine.answers) if mine else None,
-            yesterday_plan=plan,
-            closes_at=occurrence.closes_at,
-        )
-
-    async def submit_answer(
-        self, guild_id: int, user_id: int, occurrence_id: int, answers: Iterable[str]
-    ) -> AnswerPosted:
-        """Commit one member's answer: one upsert, checked against the open standup and the membership.
-
-        This is the hottest write in the bot, so what it checks comes from memory where the process
-        already knows it (the open standups it opened, the circle snapshot) and the write is a single
-        INSERT … ON CONFLICT DO UPDATE.
-        """
-        now = self.clock.now()
-        texts = tuple(a.strip() for a in answers)
-        if any(len(a) > q.ANSWER_MAX for a in texts):
-            raise InvalidInput(f"Each answer can be at most {q.ANSWER_MAX} characters.")
-        if not any(texts):
-            raise InvalidInput("Your standup is empty: answer at least one question.")
-        standup = await self._open_standup(guild_id, occurrence_id, now)
-        if not await self.circles.is_member(guild_id, standup.circle_id, user_id):
-            raise NotFound(NOT_A_MEMBER)
-        if len(texts) != len(standup.questions):
-            raise InvalidInput("That form is out of date; press the button again to get today's questions.")
-        blocker = q.is_blocker(standup.questions, texts)
-        (row,) = await self.db.write(
-            self._answer_upsert,
-            {
-                "occurrence_id": occurrence_id,
-                "circle_id": standup.circle_id,
-                "guild_id": guild_id,
-                "user_id": user_id,
-                "answers": list(texts),
-                "blocker": blocker,
-                "created_at": now,
-                "updated_at": now,
-            },
-        )
-        answer_id, previous_message = int(row[0]), row[1]
-        return AnswerPosted(
-            answer_id=answer_id,
-            occurrence_id=occurrence_id,
-            guild_id=guild_id,
-            thread_id=standup.thread_id,
-            user_id=user_id,
-            questions=standup.questions,
-            answers=texts,
-            blocker=blocker,
-            previous_message_id=previous_message or self._message_ids.get(answer_id),
-        )
-
-    async def _open_standup(self, guild_id: int, occurrence_id: int, now: datetime) -> OpenStandup:
-        """The open standup an answer is for: from memory when this process opened it, else the database."""
-        standup = self._open.get(occurrence_id)
-        if standup is None or standup.guild_id != guild_id or now >= standup.closes_at:
-            async with self.db.reader() as session:
-                occurrence = await self._answerable(session, guild_id, None, occurrence_id, now)
-            standup = OpenStandup.of(occurrence)
-        return standup
-
-    async def record_answer_message(self, answer_id: int, message_id: int) -> None:
-        """Remember which thread message shows an answer (to edit it in place, and to link blockers).
-
-        Written in batches a quarter second later, one transaction for many answers: this is Discord
-        bookkeeping, not the member's data (the answer itself committed before anything was posted).
-        A kill inside that quarter second means a later edit posts a new message instead.
-        """
-        self._message_ids[answer_id] = message_id
-        if self._message_flush is None or self._message_flush.done():
-            self._message_flush = asyncio.create_task(self._flush_message_ids_soon())
-
-    async def _flush_message_ids_soon(self) -> None:
-        await asyncio.sleep(MESSAGE_ID_BATCH_SECONDS)
-        await self.flush_message_ids()
-
-    async def unrecorded_answer_messages(self, owned_guilds: Callable[[int], bool]) -> dict[int, dict[int, int]]:
-        """Open standups' answers whose thread message id was lost (a kill inside the batch window):
-        thread id → {user id: answer id}, for the cog to find the messages again after a restart."""
-        async with self.db.reader() as session:
-            rows = await session.execute(
-                select(StandupOccurrence.guild_id, StandupOccurrence.thread_id, StandupAnswer.user_id, StandupAnswer.id)
-                .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
-                .where(StandupOccurrence.status == STATUS_OPEN, StandupAnswer.message_id.is_(None))
-            )
-            found: dict[int, dict[int, int]] = {}
-            for guild_id, thread_id, user_id, answer_id in rows:
-                if thread_id is not None and answer_id not in self._message_ids and owned_guilds(guild_id):
-                    found.setdefault(thread_id, {})[user_id] = answer_id
-            return found
-
-    async def flush_message_ids(self) -> None:
-        """Write the batched answer message ids now (before reading them, and at shutdown)."""
-        pending, self._message_ids = self._message_ids, {}
-        if not pending:
-            return
-        try:
-            await self.db.write(
-                update(StandupAnswer)
-                .where(StandupAnswer.id == bindparam("answer"))
-                .values(message_id=bindparam("message")),
-                [{"answer": answer, "message": message} for answer, message in pending.items()],
-            )
-        except Exception:
-            self._message_ids = {**pending, **self._message_ids}  # keep them for the next try
-            raise
-
-    async def set_reminders(self, guild_id: int, user_id: int, enabled: bool) -> None:
-        await self.profiles.set_standup_reminders(guild_id, user_id, enabled)
-
-    async def history(self, guild_id: int, viewer_id: int, member_id: int, days: int) -> list[HistoryEntry]:
-        if not 1 <= days <= HISTORY_MAX_DAYS:
-            raise InvalidInput(f"`days` must be from 1 to {HISTORY_MAX_DAYS}.")
-        since = (self.clock.now() - timedelta(days=days)).date()
-        async with self.db.reader() as session:
-            query = (
-                select(StandupAnswer, StandupOccurrence, Circle)
-                .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
-                .join(Circle, Circle.id == StandupAnswer.circle_id)
-                .where(
-                    StandupAnswer.guild_id == guild_id,
-                    StandupAnswer.user_id == member_id,
-                    StandupOccurrence.local_date >= since,
-                )
-                .order_by(StandupOccurrence.local_date.desc(), Circle.name_key)
-            )
-            if viewer_id != member_id:
-                # Another member's answers only from circles the viewer shares with them.
-                shared = select(CircleMember.circle_id).where(
-                    CircleMember.guild_id == guild_id, CircleMember.user_id == viewer_id
-                )
-                query = query.where(StandupAnswer.circle_id.in_(shared))
-            rows = (await session.execute(query)).all()
-        return [
-            HistoryEntry(circle.name, occ.local_date, tuple(occ.questions), tuple(ans.answers), ans.blocker)
-            for ans, occ, circle in rows
-        ]
-
-    async def streak_for(self, guild_id: int, user_id: int, circle_id: int) -> int:
-        async with self.db.reader() as session:
-            return await self._streak(session, guild_id, user_id, circle_id, self.clock.now())
-
-    async def best_streak(self, guild_id: int, user_id: int) -> int:
-        """The member's current streak in their best circle (for `/stats me`)."""
-        best = 0
-        for circle in await self.circles.circles_of(guild_id, user_id):
-            best = max(best, await self.streak_for(guild_id, user_id, circle.id))
-        return best
-
     async def activities(self, circle_ids: list[int]) -> dict[int, list[Activity]]:
         """What `/circle list` and `/circle info` show: worked out from cached schedules, no query when warm."""
         now = self.clock.now()
@@ -845,7 +618,7 @@ class StandupService:
         if missing:
             async with self.db.reader() as session:
                 found = {
-                    row.circle_id: _schedule_view(row, circle)
+                    row.circle_id: schedule_view(row, circle)
                     for row, circle in await session.execute(
                         select(StandupSchedule, Circle)
                         .join(Circle, Circle.id == StandupSchedule.circle_id)
@@ -862,134 +635,7 @@ class StandupService:
                 self._schedules[cid] = None if view is None else (view, frozenset(skips.get(cid, ())))
         return {cid: self._schedules[cid] for cid in circle_ids}
 
-    # ----- privacy ----------------------------------------------------------------------------------
-
-    async def export_member(self, guild_id: int, user_id: int) -> dict[str, Any]:
-        async with self.db.reader() as session:
-            rows = (
-                await session.execute(
-                    select(StandupAnswer, StandupOccurrence, Circle)
-                    .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
-                    .join(Circle, Circle.id == StandupAnswer.circle_id)
-                    .where(StandupAnswer.guild_id == guild_id, StandupAnswer.user_id == user_id)
-                    .order_by(StandupOccurrence.local_date)
-                )
-            ).all()
-        return {
-            "standup_answers": [
-                {
-                    "circle": circle.name,
-                    "date": occ.local_date.isoformat(),
-                    "answers": dict(zip(occ.questions, ans.answers, strict=False)),
-                    "blocker": ans.blocker,
-                }
-                for ans, occ, circle in rows
-            ]
-        }
-
-    async def forget_member(self, guild_id: int, user_id: int) -> list[tuple[int, int]]:
-        """Deletes the member's answers; returns (thread_id, message_id) pairs the cog may delete in Discord."""
-        await self.flush_message_ids()
-        async with self.db.transaction() as session:
-            rows = (
-                await session.execute(
-                    select(StandupOccurrence.thread_id, StandupAnswer.message_id)
-                    .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
-                    .where(StandupAnswer.guild_id == guild_id, StandupAnswer.user_id == user_id)
-                )
-            ).all()
-            await session.execute(
-                delete(StandupAnswer).where(StandupAnswer.guild_id == guild_id, StandupAnswer.user_id == user_id)
-            )
-        return [(t, m) for t, m in rows if t is not None and m is not None]
-
     # ----- helpers --------------------------------------------------------------------------------------
-
-    async def _answerable(
-        self, session: AsyncSession, guild_id: int, circle_id: int | None, occurrence_id: int | None, now: datetime
-    ) -> StandupOccurrence:
-        if occurrence_id is not None:
-            occurrence = await session.get(StandupOccurrence, occurrence_id)
-            if occurrence is None or occurrence.guild_id != guild_id:
-                raise NotFound("That standup no longer exists.")
-        else:
-            assert circle_id is not None
-            await self._circle(session, guild_id, circle_id)
-            occurrence = await session.scalar(
-                select(StandupOccurrence)
-                .where(StandupOccurrence.circle_id == circle_id, StandupOccurrence.status != STATUS_MISSED)
-                .order_by(StandupOccurrence.opens_at.desc())
-                .limit(1)
-            )
-            if occurrence is None:
-                raise NotFound(await self._not_open_message(session, circle_id, now, "No standup is open"))
-        # A claimed standup whose thread exists is opening right now (its message may already be out,
-        # the status not yet "open"): answering it is fine, the answer lands in that thread.
-        opening = occurrence.status == STATUS_CLAIMED and occurrence.thread_id is not None
-        if (occurrence.status == STATUS_OPEN or opening) and now < occurrence.closes_at:
-            return occurrence
-        if occurrence.status == STATUS_CLAIMED:
-            raise Conflict("Today's standup is just opening: try again in a moment.")
-        raise Conflict(
-            await self._not_open_message(
-                session, occurrence.circle_id, now, f"The standup of {occurrence.local_date:%a %d %b} has closed"
-            )
-        )
-
-    async def _not_open_message(self, session: AsyncSession, circle_id: int, now: datetime, lead: str) -> str:
-        circle = await session.get(Circle, circle_id)
-        row = await session.get(StandupSchedule, circle_id)
-        if circle is None or row is None:
-            return f"{lead}, and this circle has no standup schedule."
-        view = _schedule_view(row, circle)
-        if view.paused:
-            return f"{lead}; standups in **{circle.name}** are paused for now."
-        slot = next_opening(view.spec, now)
-        when = f"<t:{int(slot.opens_at.timestamp())}:f> (<t:{int(slot.opens_at.timestamp())}:R>)" if slot else "later"
-        return f"{lead}. The next one opens {when}."
-
-    async def _require_member(self, session: AsyncSession, circle_id: int, user_id: int) -> None:
-        if await session.get(CircleMember, (circle_id, user_id)) is None:
-            raise NotFound(NOT_A_MEMBER)
-
-    async def _streak(self, session: AsyncSession, guild_id: int, user_id: int, circle_id: int, now: datetime) -> int:
-        joined = await session.scalar(
-            select(CircleMember.joined_at).where(CircleMember.circle_id == circle_id, CircleMember.user_id == user_id)
-        )
-        occurrences = (
-            await session.execute(
-                select(
-                    StandupOccurrence.id,
-                    StandupOccurrence.status,
-                    StandupOccurrence.excused,
-                    StandupOccurrence.closes_at,
-                    StandupOccurrence.opens_at,
-                )
-                .where(StandupOccurrence.circle_id == circle_id)
-                .order_by(StandupOccurrence.local_date.desc())
-                .limit(400)
-            )
-        ).all()
-        answered = set(
-            await session.scalars(
-                select(StandupAnswer.occurrence_id).where(
-                    StandupAnswer.circle_id == circle_id, StandupAnswer.user_id == user_id
-                )
-            )
-        )
-        outcomes: list[Outcome] = []
-        for occ_id, status, excused, closes_at, opens_at in occurrences:
-            if occ_id in answered:
-                outcomes.append(Outcome.ANSWERED)
-            elif status in (STATUS_MISSED, STATUS_CLAIMED) or user_id in (excused or []):
-                outcomes.append(Outcome.NEUTRAL)
-            elif status == STATUS_OPEN and now < closes_at:
-                outcomes.append(Outcome.PENDING)
-            elif joined is not None and opens_at < joined:
-                outcomes.append(Outcome.NEUTRAL)
-            else:
-                outcomes.append(Outcome.MISSED)
-        return streak(outcomes)
 
     @staticmethod
     async def _member_ids(session: AsyncSession, circle_id: int) -> list[int]:
@@ -1004,13 +650,6 @@ class StandupService:
         return set(
             await session.scalars(select(StandupAnswer.user_id).where(StandupAnswer.occurrence_id == occurrence_id))
         )
-
-    @staticmethod
-    async def _circle(session: AsyncSession, guild_id: int, circle_id: int) -> Circle:
-        circle = await session.get(Circle, circle_id)
-        if circle is None or circle.guild_id != guild_id:
-            raise NotFound("That circle does not exist (any more). `/circle list` shows the circles here.")
-        return circle
 
     @staticmethod
     def _circle_view(circle: Circle) -> CircleView:

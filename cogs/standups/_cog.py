@@ -111,22 +111,24 @@ class StandupsCog(commands.GroupCog, group_name="standup", group_description="As
     @app_commands.autocomplete(circle=complete_circle)
     async def post(self, interaction: Interaction, circle: str | None = None) -> None:
         target = await self.circles.resolve(interaction.guild_id or 0, circle)
-        form = await self.standups.answer_form(interaction.guild_id or 0, interaction.user.id, circle_id=target.id)
+        form = await self.standups.answers.answer_form(
+            interaction.guild_id or 0, interaction.user.id, circle_id=target.id
+        )
         await interaction.response.send_modal(AnswerModal(form))
 
     @reminders.command(name="on", description="Get one gentle mention when you haven't posted yet")
     async def reminders_on(self, interaction: Interaction) -> None:
-        await self.standups.set_reminders(interaction.guild_id or 0, interaction.user.id, True)
+        await self.standups.answers.set_reminders(interaction.guild_id or 0, interaction.user.id, True)
         await reply(interaction, "Reminders on: at most one gentle mention per standup.")
 
     @reminders.command(name="off", description="No reminder mentions")
     async def reminders_off(self, interaction: Interaction) -> None:
-        await self.standups.set_reminders(interaction.guild_id or 0, interaction.user.id, False)
+        await self.standups.answers.set_reminders(interaction.guild_id or 0, interaction.user.id, False)
         await reply(interaction, "Reminders off. The thread is still there whenever you want it.")
 
     @app_commands.command(name="history", description="Past standup answers")
     @app_commands.describe(member="Whose answers (default: yours)", days="How far back, 1–90 days (default 14)")
     async def history(self, interaction: Interaction, member: discord.Member | None = None, days: int = 14) -> None:
         target = member or interaction.user
-        entries = await self.standups.history(interaction.guild_id or 0, interaction.user.id, target.id, days)
+        entries = await self.standups.answers.history(interaction.guild_id or 0, interaction.user.id, target.id, days)
         await reply(interaction, embed=_render.history(entries, target.display_name))

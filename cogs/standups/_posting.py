@@ -101,7 +101,7 @@ class StandupPoster:
 
     async def reconcile(self) -> None:
         """After a restart, find answer messages whose ids were not written yet, by their author link."""
-        lost = await self.service.unrecorded_answer_messages(self.bot.owns_guild)
+        lost = await self.service.answers.unrecorded_answer_messages(self.bot.owns_guild)
         for thread_id, answers in lost.items():
             if self.bot.user is None:
                 return
@@ -111,8 +111,8 @@ class StandupPoster:
                 link = message.embeds[0].author.url or ""
                 user_id = int(link.rsplit("/", 1)[1]) if link.startswith(_render.member_url(0)[:-1]) else None
                 if user_id is not None and user_id in answers:
-                    await self.service.record_answer_message(answers.pop(user_id), message.id)
-        await self.service.flush_message_ids()
+                    await self.service.answers.record_answer_message(answers.pop(user_id), message.id)
+        await self.service.answers.flush_message_ids()
 
     async def remind(self, occurrence_id: int) -> None:
         claim = await self.service.claim_reminder(occurrence_id)
@@ -141,7 +141,7 @@ class StandupPoster:
 
 async def post_answer(interaction: discord.Interaction[CirclesBot], occurrence_id: int, answers: list[str]) -> None:
     """Commit the answer, acknowledge the member, then put (or replace) the embed in the thread."""
-    service = interaction.client.services.standups
+    service = interaction.client.services.standups.answers
     posted = await service.submit_answer(interaction.guild_id or 0, interaction.user.id, occurrence_id, answers)
     verb = "Updated" if posted.previous_message_id else "Posted"
     await interaction.response.send_message(

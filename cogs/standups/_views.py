@@ -40,7 +40,7 @@ class PostStandupButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
 
     @routes_errors
     async def callback(self, interaction: discord.Interaction[CirclesBot]) -> None:
-        form = await interaction.client.services.standups.answer_form(
+        form = await interaction.client.services.standups.answers.answer_form(
             interaction.guild_id or 0, interaction.user.id, occurrence_id=self.occurrence_id
         )
         await interaction.response.send_modal(AnswerModal(form))

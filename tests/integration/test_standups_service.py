@@ -52,8 +52,8 @@ class World:
         return claim.occurrence_id
 
     async def answer(self, uid: int, occurrence_id: int, *texts: str) -> None:
-        posted = await self.standups.submit_answer(GUILD, uid, occurrence_id, texts or ("did", "do", "none"))
-        await self.standups.record_answer_message(posted.answer_id, 60000 + uid)
+        posted = await self.standups.answers.submit_answer(GUILD, uid, occurrence_id, texts or ("did", "do", "none"))
+        await self.standups.answers.record_answer_message(posted.answer_id, 60000 + uid)
 
 
 @pytest.fixture
@@ -100,12 +100,12 @@ async def test_full_day(world: World) -> None:
     # The next opening is tomorrow, not today again.
     assert world.scheduler.jobs[open_job_id(circle.id)][2]["local_date"] == "2026-11-27"
 
-    form = await world.standups.answer_form(GUILD, ALICE, circle_id=circle.id)
+    form = await world.standups.answers.answer_form(GUILD, ALICE, circle_id=circle.id)
     assert form.current is None and form.yesterday_plan is None
     await world.answer(ALICE, occ, "shipped the invoice tool", "client call", "none")
-    form = await world.standups.answer_form(GUILD, ALICE, occurrence_id=occ)
+    form = await world.standups.answers.answer_form(GUILD, ALICE, occurrence_id=occ)
     assert form.current == ("shipped the invoice tool", "client call", "none")
-    edited = await world.standups.submit_answer(GUILD, ALICE, occ, ["shipped it", "client call", "none"])
+    edited = await world.standups.answers.submit_answer(GUILD, ALICE, occ, ["shipped it", "client call", "none"])
     assert edited.previous_message_id == 60000 + ALICE  # the cog replaces that message
 
     world.clock.advance(timedelta(minutes=60))
@@ -126,7 +126,7 @@ async def test_full_day(world: World) -> None:
     assert await world.standups.claim_close(occ) is None  # exactly one summary
 
     with pytest.raises(Conflict, match=r"has closed\. The next one opens <t:"):
-        await world.standups.submit_answer(GUILD, CAROL, occ, ["late", "", ""])
+        await world.standups.answers.submit_answer(GUILD, CAROL, occ, ["late", "", ""])
 
 
 async def test_yesterdays_plan_is_offered(world: World) -> None:
@@ -136,7 +136,7 @@ async def test_yesterdays_plan_is_offered(world: World) -> None:
     await world.answer(ALICE, await world.open_today(circle), "a", "write the proposal", "none")
     world.clock.set(MORNING + timedelta(days=1))
     occ = await world.open_today(circle)
-    form = await world.standups.answer_form(GUILD, ALICE, occurrence_id=occ)
+    form = await world.standups.answers.answer_form(GUILD, ALICE, occurrence_id=occ)
     assert form.yesterday_plan == "write the proposal"
     assert form.current is None
 
@@ -238,8 +238,8 @@ async def test_streak_ignores_skips_and_away_days(world: World) -> None:
         world.clock.set(day + timedelta(hours=8))
         assert await world.standups.claim_close(occ) is not None
         day += timedelta(days=1)
-    assert await world.standups.streak_for(GUILD, ALICE, circle.id) == 5
-    assert await world.standups.streak_for(GUILD, BOB, circle.id) == 0
+    assert await world.standups.answers.streak_for(GUILD, ALICE, circle.id) == 5
+    assert await world.standups.answers.streak_for(GUILD, BOB, circle.id) == 0
 
 
 async def test_non_members_and_other_guilds_cannot_answer(world: World) -> None:
@@ -248,13 +248,13 @@ async def test_non_members_and_other_guilds_cannot_answer(world: World) -> None:
     world.clock.set(MORNING)
     occ = await world.open_today(circle)
     with pytest.raises(NotFound, match="join first"):
-        await world.standups.submit_answer(GUILD, 99, occ, ["a", "b", "c"])
+        await world.standups.answers.submit_answer(GUILD, 99, occ, ["a", "b", "c"])
     with pytest.raises(NotFound):
-        await world.standups.submit_answer(GUILD + 1, ALICE, occ, ["a", "b", "c"])
+        await world.standups.answers.submit_answer(GUILD + 1, ALICE, occ, ["a", "b", "c"])
     with pytest.raises(InvalidInput, match="empty"):
-        await world.standups.submit_answer(GUILD, ALICE, occ, ["", " ", ""])
+        await world.standups.answers.submit_answer(GUILD, ALICE, occ, ["", " ", ""])
     with pytest.raises(InvalidInput, match="1000"):
-        await world.standups.submit_answer(GUILD, ALICE, occ, ["x" * 1001, "", ""])
+        await world.standups.answers.submit_answer(GUILD, ALICE, occ, ["x" * 1001, "", ""])
 
 
 async def test_history_only_from_shared_circles(world: World) -> None:
@@ -262,14 +262,14 @@ async def test_history_only_from_shared_circles(world: World) -> None:
     await world.schedule(circle)
     world.clock.set(MORNING)
     await world.answer(ALICE, await world.open_today(circle), "a", "b", "c")
-    assert len(await world.standups.history(GUILD, ALICE, ALICE, 7)) == 1
-    assert len(await world.standups.history(GUILD, BOB, ALICE, 7)) == 1
-    assert await world.standups.history(GUILD, CAROL, ALICE, 7) == []  # shares no circle
-    assert await world.standups.history(GUILD + 1, ALICE, ALICE, 7) == []
-    exported = await world.standups.export_member(GUILD, ALICE)
+    assert len(await world.standups.answers.history(GUILD, ALICE, ALICE, 7)) == 1
+    assert len(await world.standups.answers.history(GUILD, BOB, ALICE, 7)) == 1
+    assert await world.standups.answers.history(GUILD, CAROL, ALICE, 7) == []  # shares no circle
+    assert await world.standups.answers.history(GUILD + 1, ALICE, ALICE, 7) == []
+    exported = await world.standups.answers.export_member(GUILD, ALICE)
     assert exported["standup_answers"][0]["answers"]["What will you focus on today?"] == "b"
-    assert await world.standups.forget_member(GUILD, ALICE) == [(7001, 60000 + ALICE)]
-    assert await world.standups.history(GUILD, ALICE, ALICE, 7) == []
+    assert await world.standups.answers.forget_member(GUILD, ALICE) == [(7001, 60000 + ALICE)]
+    assert await world.standups.answers.history(GUILD, ALICE, ALICE, 7) == []
 
 
 async def test_timezone_change_moves_the_schedule(world: World) -> None:
@@ -330,7 +330,7 @@ async def test_a_close_whose_summary_never_went_out_is_taken_over_after_the_leas
     assert await world.standups.claim_close(occ) is not None
     # Discord refused the summary (or the process died): no summary recorded. Answers stay refused.
     with pytest.raises(Conflict, match="has closed"):
-        await world.standups.submit_answer(GUILD, ALICE, occ, ["late", "", ""])
+        await world.standups.answers.submit_answer(GUILD, ALICE, occ, ["late", "", ""])
     assert await world.standups.claim_close(occ) is None  # within the lease
     await world.standups.plan(world_scope(circle.id))
     when, _, _ = world.scheduler.jobs[close_job_id(occ)]
@@ -350,9 +350,9 @@ async def test_answers_are_taken_as_soon_as_the_thread_exists(world: World) -> N
     claim = await world.standups.claim_opening(circle.id, date(2026, 11, 26))
     assert claim is not None
     with pytest.raises(Conflict, match="just opening"):
-        await world.standups.answer_form(GUILD, ALICE, circle_id=circle.id)
+        await world.standups.answers.answer_form(GUILD, ALICE, circle_id=circle.id)
     # The thread and its message are out; the status is not "open" yet. A quick member still gets in.
     await world.standups.record_thread(claim.occurrence_id, 4242)
-    form = await world.standups.answer_form(GUILD, ALICE, occurrence_id=claim.occurrence_id)
-    posted = await world.standups.submit_answer(GUILD, ALICE, form.occurrence_id, ["a", "b", "none"])
+    form = await world.standups.answers.answer_form(GUILD, ALICE, occurrence_id=claim.occurrence_id)
+    posted = await world.standups.answers.submit_answer(GUILD, ALICE, form.occurrence_id, ["a", "b", "none"])
     assert posted.thread_id == 4242

@@ -1,0 +1,63 @@
+"""What the standup modules share: occurrence statuses, the schedule view of a row, loading a circle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.circles.models import Circle
+from bot.errors import NotFound
+from bot.standups.models import StandupOccurrence, StandupSchedule
+from bot.standups.views import ScheduleView
+from bot.timeparse import mask_to_days
+
+# A claim whose opening (or close) never finished — the process died mid-way — may be taken over after this.
+CLAIM_LEASE = timedelta(minutes=2)
+STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSED, STATUS_MISSED = "claimed", "open", "closed", "missed"
+# Closing: the close is claimed (no more answers) but the summary is not posted yet.
+STATUS_CLOSING = "closing"
+LIVE = (STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSING)
+
+
+@dataclass(frozen=True)
+class OpenStandup:
+    """What answering needs to know about an open standup, kept in memory by the process that opened it."""
+
+    occurrence_id: int
+    circle_id: int
+    guild_id: int
+    closes_at: datetime
+    thread_id: int
+    questions: tuple[str, ...]
+
+    @classmethod
+    def of(cls, row: StandupOccurrence) -> OpenStandup:
+        assert row.thread_id is not None
+        return cls(row.id, row.circle_id, row.guild_id, row.closes_at, row.thread_id, tuple(row.questions))
+
+
+def schedule_view(row: StandupSchedule, circle: Circle) -> ScheduleView:
+    return ScheduleView(
+        circle_id=row.circle_id,
+        guild_id=row.guild_id,
+        circle_name=circle.name,
+        open_time=time(row.open_minute // 60, row.open_minute % 60),
+        days=mask_to_days(row.days_mask),
+        timezone=row.timezone or circle.timezone,
+        follows_circle_timezone=row.timezone is None,
+        window_hours=row.window_hours,
+        reminder_minutes=row.reminder_minutes,
+        questions=tuple(row.questions),
+        paused=row.paused,
+        updated_at=row.updated_at,
+    )
+
+
+async def load_circle(session: AsyncSession, guild_id: int, circle_id: int) -> Circle:
+    circle = await session.get(Circle, circle_id)
+    # Another guild's circle reads exactly like a missing one: nothing leaks across guilds.
+    if circle is None or circle.guild_id != guild_id:
+        raise NotFound("That circle does not exist (any more). `/circle list` shows the circles here.")
+    return circle
