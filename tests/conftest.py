@@ -90,6 +90,18 @@ async def db(
 
 
 @pytest.fixture
+async def database(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Database]:
+    """SQLite only, for tiers that test the Discord glue rather than the database (cogs, meta)."""
+    path = tmp_path / "glue.db"
+    shutil.copy(sqlite_template, path)
+    db = Database(sqlite_url(path))
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(START)
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 import cogs.circles
@@ -15,17 +11,6 @@ from bot.clock import FixedClock
 from bot.db import Database
 from bot.scheduling import FakeScheduler
 from bot.services import Services
-
-
-@pytest.fixture
-async def database(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Database]:
-    path = tmp_path / "cogs.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 @pytest.fixture

@@ -5,10 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-import shutil
 from collections import Counter
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,17 +19,6 @@ from bot.scheduling import FakeScheduler
 from bot.services import Services
 
 NAME = re.compile(r"^[-_\w]{1,32}$")
-
-
-@pytest.fixture
-async def database(tmp_path: Path, sqlite_template: Path) -> AsyncIterator[Database]:
-    path = tmp_path / "meta.db"
-    shutil.copy(sqlite_template, path)
-    db = Database(f"sqlite+aiosqlite:///{path}")
-    try:
-        yield db
-    finally:
-        await db.dispose()
 
 
 def _bot(database: Database, clock: FixedClock) -> CirclesBot:
