@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,8 @@ from sqlalchemy import Engine, Executable, Insert, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.db.sqlite_writer import SQLiteWriter
 
 
 def ensure_sqlite_directory(url: str) -> None:
@@ -49,17 +50,15 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(url, echo=echo, pool_pre_ping=not url.startswith("sqlite"))
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._writer: ThreadPoolExecutor | None = None
+        self._writer: SQLiteWriter | None = None
         self._sync_writes: Engine | None = None
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            # Hot single-statement writes on SQLite go to one writer thread with a plain (sync) engine on
-            # the same file: aiosqlite hands every step (begin, execute, fetch, commit) to its thread
-            # and back, which costs about four times the CPU of the write itself. One thread also means
-            # this process's hot writes never wait on each other's locks.
+            # Hot single-statement writes on SQLite go to one writer thread on the same file (see
+            # sqlite_writer for why not aiosqlite).
             self._sync_writes = create_engine(make_url(url).set(drivername="sqlite+pysqlite"), echo=echo)
             event.listen(self._sync_writes, "connect", _sqlite_pragmas)
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+            self._writer = SQLiteWriter(self._sync_writes)
 
     @property
     def dialect(self) -> str:
@@ -84,25 +83,20 @@ class Database:
         RETURNING rows, if any.
 
         For hot single-statement writes (answers, standup openings). On SQLite it runs on the writer
-        thread; elsewhere it is an ordinary asyncio transaction.
+        thread; elsewhere it is an ordinary asyncio transaction. Build the statement once (a module
+        constant with bind parameters) and give every parameter; RETURNING values come as the driver
+        gives them, so return ids and plain columns.
         """
-        if self._writer is None or self._sync_writes is None:
-            async with self.engine.begin() as conn:
-                result = await conn.execute(statement, parameters)
-                return [tuple(row) for row in result.all()] if result.returns_rows else []
-        engine = self._sync_writes
-
-        def run() -> list[tuple[Any, ...]]:
-            with engine.begin() as conn:
-                result = conn.execute(statement, parameters)
-                return [tuple(row) for row in result.all()] if result.returns_rows else []
-
-        return await asyncio.get_running_loop().run_in_executor(self._writer, run)
+        if self._writer is not None:
+            return await self._writer.write(statement, parameters)
+        async with self.engine.begin() as conn:
+            result = await conn.execute(statement, parameters)
+            return [tuple(row) for row in result.all()] if result.returns_rows else []
 
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self._writer is not None and self._sync_writes is not None:
-            self._writer.shutdown(wait=True)
+            await asyncio.to_thread(self._writer.close)
             self._sync_writes.dispose()
 
 

@@ -39,6 +39,10 @@ from bot.standups.views import AnswerForm, AnswerPosted, HistoryEntry
 HISTORY_MAX_DAYS = 90
 MESSAGE_ID_BATCH_SECONDS = 0.25
 NOT_A_MEMBER = "Standups are for circle members: join first with `/circle join`."
+# Hot writes are built once (Database.write).
+RECORD_MESSAGE = (
+    update(StandupAnswer).where(StandupAnswer.id == bindparam("answer")).values(message_id=bindparam("message"))
+)
 
 
 class StandupAnswers:
@@ -194,10 +198,7 @@ class StandupAnswers:
             return
         try:
             await self.db.write(
-                update(StandupAnswer)
-                .where(StandupAnswer.id == bindparam("answer"))
-                .values(message_id=bindparam("message")),
-                [{"answer": answer, "message": message} for answer, message in pending.items()],
+                RECORD_MESSAGE, [{"answer": answer, "message": message} for answer, message in pending.items()]
             )
         except Exception:
             self._message_ids = {**pending, **self._message_ids}  # keep them for the next try

@@ -64,6 +64,17 @@ REMIND_HANDLER = "standup.remind"
 CLOSE_HANDLER = "standup.close"
 MISSED_LOOKBACK_DAYS = 7
 SUMMARY_RETRY_LIMIT = timedelta(days=1)
+# Hot writes of an opening, built once (Database.write).
+RECORD_THREAD = (
+    update(StandupOccurrence)
+    .where(StandupOccurrence.id == bindparam("occurrence"))
+    .values(thread_id=bindparam("thread"))
+)
+MARK_OPEN = (
+    update(StandupOccurrence)
+    .where(StandupOccurrence.id == bindparam("occurrence"))
+    .values(message_id=bindparam("message"), status=STATUS_OPEN, reminder_at=bindparam("reminder"))
+)
 
 
 def open_job_id(circle_id: int) -> str:
@@ -452,12 +463,7 @@ class StandupService:
 
     async def record_thread(self, occurrence_id: int, thread_id: int) -> None:
         """Remember the thread as soon as it exists, so a crash after this point reuses it."""
-        await self.db.write(
-            update(StandupOccurrence)
-            .where(StandupOccurrence.id == bindparam("occurrence"))
-            .values(thread_id=bindparam("thread")),
-            {"occurrence": occurrence_id, "thread": thread_id},
-        )
+        await self.db.write(RECORD_THREAD, {"occurrence": occurrence_id, "thread": thread_id})
 
     async def mark_open(self, claim: OpeningClaim, thread_id: int, message_id: int) -> None:
         """The opening message is out: the standup is open. Plans its reminder, its close and the next one."""
@@ -467,10 +473,7 @@ class StandupService:
             # Opened late (after downtime): the nudge comes at 75 % of what is left, not right away.
             reminder_at = now + (claim.closes_at - now) * 3 / 4
         await self.db.write(
-            update(StandupOccurrence)
-            .where(StandupOccurrence.id == bindparam("occurrence"))
-            .values(message_id=bindparam("message"), status=STATUS_OPEN, reminder_at=bindparam("reminder")),
-            {"occurrence": claim.occurrence_id, "message": message_id, "reminder": reminder_at},
+            MARK_OPEN, {"occurrence": claim.occurrence_id, "message": message_id, "reminder": reminder_at}
         )
         occurrence = claim.occurrence_id
         self.answers.remember_open(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.db import Database, state
 from bot.db.engine import insert_or_ignore, upsert
@@ -30,3 +32,19 @@ async def test_concurrent_writes_all_land(db: Database) -> None:
     await asyncio.gather(*(state.set_value(db, f"k{i}", str(i)) for i in range(50)))
     for i in (0, 25, 49):
         assert await state.get_value(db, f"k{i}") == str(i)
+
+
+async def test_a_failed_write_raises_and_the_next_one_works(db: Database) -> None:
+    insert = upsert(db, BotState, ["key"], ["value"])
+    with pytest.raises(IntegrityError):
+        await db.write(insert, {"key": "x", "value": None})  # value is NOT NULL
+    await db.write(insert, {"key": "x", "value": "ok"})
+    assert await state.get_value(db, "x") == "ok"
+
+
+async def test_a_missing_parameter_is_an_error_not_a_null(db: Database) -> None:
+    changed = update(BotState).where(BotState.key == bindparam("k")).values(value=bindparam("v"))
+    await state.set_value(db, "y", "kept")
+    with pytest.raises((ValueError, StatementError)):
+        await db.write(changed, {"k": "y"})
+    assert await state.get_value(db, "y") == "kept"

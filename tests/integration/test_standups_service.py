@@ -13,7 +13,7 @@ from bot.db import Database
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.profiles.service import ProfileService
 from bot.scheduling import FakeScheduler, PlanScope
-from bot.standups.models import StandupOccurrence
+from bot.standups.models import StandupAnswer, StandupOccurrence
 from bot.standups.service import StandupService, close_job_id, open_job_id, remind_job_id
 from bot.timeparse import parse_days
 
@@ -356,3 +356,27 @@ async def test_answers_are_taken_as_soon_as_the_thread_exists(world: World) -> N
     form = await world.standups.answers.answer_form(GUILD, ALICE, occurrence_id=claim.occurrence_id)
     posted = await world.standups.answers.submit_answer(GUILD, ALICE, form.occurrence_id, ["a", "b", "none"])
     assert posted.thread_id == 4242
+
+
+async def test_hot_writes_read_back_as_written(world: World, db: Database) -> None:
+    """The hot writes (on SQLite: the raw writer thread) store what SQLAlchemy itself would: JSON lists,
+    booleans, aware UTC datetimes, and message ids written in a batch."""
+    circle = await world.circle(ALICE)
+    await world.schedule(circle)
+    world.clock.set(MORNING + timedelta(minutes=1))
+    occurrence_id = await world.open_today(circle)
+    posted = await world.standups.answers.submit_answer(GUILD, ALICE, occurrence_id, ["Shipped", "Docs", "Stuck"])
+    await world.standups.answers.record_answer_message(posted.answer_id, 123456789012345678)
+    await world.standups.answers.flush_message_ids()
+    async with db.reader() as session:
+        answer = await session.get(StandupAnswer, posted.answer_id)
+        occurrence = await session.get(StandupOccurrence, occurrence_id)
+    assert answer is not None and occurrence is not None
+    assert answer.answers == ["Shipped", "Docs", "Stuck"]
+    assert answer.blocker is True
+    assert answer.created_at == answer.updated_at == world.clock.now()
+    assert answer.created_at.tzinfo is UTC
+    assert answer.message_id == 123456789012345678
+    assert occurrence.status == "open" and occurrence.thread_id == 7000 + occurrence_id
+    assert occurrence.message_id == 8000 + occurrence_id
+    assert occurrence.reminder_at is not None and occurrence.reminder_at.tzinfo is UTC
