@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from bot.errors import InvalidInput
 
 DEFAULT_QUESTIONS = (
@@ -44,6 +46,7 @@ def _find(questions: tuple[str, ...], words: tuple[str, ...], skip: int | None =
     return None
 
 
+@functools.lru_cache(maxsize=256)  # asked on every answer; a circle's questions rarely change
 def blocker_index(questions: tuple[str, ...]) -> int | None:
     """The question that asks about blockers: by its words, else the third of three or more."""
     found = _find(questions, _BLOCKER_WORDS)
@@ -52,6 +55,7 @@ def blocker_index(questions: tuple[str, ...]) -> int | None:
     return found
 
 
+@functools.lru_cache(maxsize=256)
 def plan_index(questions: tuple[str, ...]) -> int | None:
     """The question that asks for today's plan: by its words, else the second of two or more."""
     found = _find(questions, _PLAN_WORDS, skip=blocker_index(questions))
