@@ -28,14 +28,15 @@ class Pacer:
         self._monotonic = monotonic
         self._sleep = sleep
         self._next = 0.0  # the timetable's next free slot
+        self._lock = asyncio.Lock()
         self.waited = 0.0  # total seconds spent waiting, for benchmarks and logs
 
     async def acquire(self) -> None:
-        # No lock: the slot is taken before the first await, so callers get slots in arrival order and
-        # their sleeps end in that order (fan-out drains first-come first-served).
-        now = self._monotonic()
-        slot = max(self._next, now)
-        self._next = slot + self.interval
-        if slot > now:
-            self.waited += slot - now
-            await self._sleep(slot - now)
+        # The lock keeps waiters in arrival order, so fan-out drains first-come first-served.
+        async with self._lock:
+            now = self._monotonic()
+            slot = max(self._next, now)
+            self._next = slot + self.interval
+            if slot > now:
+                self.waited += slot - now
+                await self._sleep(slot - now)
