@@ -32,7 +32,10 @@ class Pacer:
         self.waited = 0.0  # total seconds spent waiting, for benchmarks and logs
 
     async def acquire(self) -> None:
-        # The lock keeps waiters in arrival order, so fan-out drains first-come first-served.
+        # The lock keeps waiters in arrival order, so fan-out drains first-come first-served. It also
+        # matters after the loop stalls: each waiter takes its slot only when the one before it has
+        # gone, so a stall lets at most one request follow another at once. Slots taken in advance
+        # (no lock) all fall due together after a stall and go out as a burst: Discord answers 429.
         async with self._lock:
             now = self._monotonic()
             slot = max(self._next, now)
