@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 from bot.client import CirclesBot
@@ -70,3 +72,20 @@ async def test_a_process_running_some_shards_takes_its_share_of_the_limit(tmp_pa
     assert whole.pacer.interval == 1 / DEFAULT_RATE
     assert half.pacer.interval == 2 / DEFAULT_RATE
     await db.dispose()
+
+
+async def test_a_stalled_loop_does_not_release_a_burst() -> None:
+    """Many waiters at once, then the event loop stalls for ten intervals: afterwards at most two
+    requests go out together, not the ten whose slots fell due during the stall (Discord would 429)."""
+    pacer = Pacer(rate=100)
+    sent: list[float] = []
+
+    async def send(index: int) -> None:
+        await pacer.acquire()
+        sent.append(time.monotonic())
+        if index == 3:
+            time.sleep(0.1)  # noqa: ASYNC251 - the point: a blocking stall, as a busy loop would have
+
+    await asyncio.gather(*(send(i) for i in range(30)))
+    most_together = max(sum(1 for t in sent if start <= t < start + pacer.interval / 2) for start in sent)
+    assert most_together <= 2
