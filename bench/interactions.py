@@ -138,7 +138,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each target, interleaved; medians shown")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each target, interleaved; medians shown")
     args = parser.parse_args()
     runs: dict[str, list[dict[str, Phase]]] = {"floor": [], "floor+post": [], "bot": []}
     for _ in range(args.repeat):
@@ -160,7 +160,15 @@ def main() -> None:
             )
         for who, base in rows[:-1]:
             extra = bot[phase]["cpu_ms_per_interaction"] - base["cpu_ms_per_interaction"]
-            print(f"{phase:24} {'bot − ' + who:>39} {extra:+14.3f}")
+            # Each run of the bot against the floor run just before it: the spread shows the noise.
+            paired = sorted(
+                b[phase]["cpu_ms_per_interaction"] - f[phase]["cpu_ms_per_interaction"]
+                for b, f in zip(runs["bot"], runs[who], strict=True)
+            )
+            print(
+                f"{phase:24} {'bot − ' + who:>39} {extra:+14.3f}"
+                f"   (run by run: {' '.join(f'{d:+.2f}' for d in paired)})"
+            )
 
 
 if __name__ == "__main__":
