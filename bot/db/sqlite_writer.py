@@ -99,23 +99,33 @@ class SQLiteWriter:
 
     def _run(self) -> None:
         # The pool's connection, so the engine's connect hook sets the pragmas (WAL, foreign keys, busy
-        # timeout); held by this thread for its whole life.
-        pooled = self._engine.raw_connection()
+        # timeout); held by this thread for its whole life. Nothing may end this loop but close():
+        # a write whose future is never settled would leave its caller waiting forever.
+        pooled: Any = None
         try:
-            connection = pooled.driver_connection
-            assert connection is not None
             while (job := self._jobs.get()) is not None:
                 statement, parameters, future = job
                 try:
-                    result: Rows | BaseException = self._execute(connection, statement, parameters)
+                    if pooled is None:
+                        pooled = self._connect()
+                    result: Rows | BaseException = self._execute(pooled.driver_connection, statement, parameters)
                 except BaseException as exc:  # handed to the awaiting task, which raises it
-                    connection.rollback()
+                    if pooled is not None:
+                        with contextlib.suppress(Exception):
+                            pooled.driver_connection.rollback()
                     result = exc
                 # RuntimeError: the loop closed while the write ran (shutdown), so nobody waits for it.
                 with contextlib.suppress(RuntimeError):
                     future.get_loop().call_soon_threadsafe(_settle, future, result)
         finally:
-            pooled.close()
+            if pooled is not None:
+                pooled.close()
+
+    def _connect(self) -> Any:
+        try:
+            return self._engine.raw_connection()
+        except sqlite3.Error as exc:  # e.g. the file cannot be opened: SQLAlchemy's error, as elsewhere
+            raise DBAPIError.instance(None, None, exc, sqlite3.Error) from exc
 
     def _execute(self, connection: Any, statement: Executable, parameters: Parameters) -> Rows:
         many = parameters if isinstance(parameters, list) else [parameters]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 
 from bot.db import Database, state
 from bot.db.engine import insert_or_ignore, upsert
@@ -48,3 +49,16 @@ async def test_a_missing_parameter_is_an_error_not_a_null(db: Database) -> None:
     with pytest.raises((ValueError, StatementError)):
         await db.write(changed, {"k": "y"})
     assert await state.get_value(db, "y") == "kept"
+
+
+async def test_a_database_that_cannot_be_opened_fails_the_write_instead_of_hanging(tmp_path: Path) -> None:
+    (tmp_path / "a-folder.db").mkdir()  # SQLite cannot open a folder as its file
+    broken = Database(f"sqlite+aiosqlite:///{tmp_path / 'a-folder.db'}")
+    try:
+        for _ in range(2):  # and the writer is still there for the next write
+            with pytest.raises(OperationalError):
+                await asyncio.wait_for(
+                    broken.write(upsert(broken, BotState, ["key"], ["value"]), {"key": "k", "value": "v"}), 5
+                )
+    finally:
+        await broken.dispose()
