@@ -14,11 +14,23 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from sqlalchemy import BigInteger, Column, MetaData, Table, Text
+from sqlalchemy.dialects import sqlite
 
-from bot.client import point_at_endpoints
+from bot.client import pace_requests, point_at_endpoints
+from bot.db import Database
+from bot.pacing import Pacer
 
 # FLOOR_POSTS=1: also post one message per modal submit, so the floor does the same Discord work as the bot.
 POSTS = os.environ.get("FLOOR_POSTS") == "1"
+# FLOOR_COMMITS=1: also commit one row per modal submit before answering, through the bot's own SQLite
+# writer, and pace requests under the global limit as the bot does: the least a bot that keeps answers
+# and respects Discord's 50/s can do, to see what is left for the bot's own code.
+COMMITS = os.environ.get("FLOOR_COMMITS") == "1"
+ANSWERS = Table("floor_answers", MetaData(), Column("user_id", BigInteger, primary_key=True), Column("text", Text))
+UPSERT = sqlite.insert(ANSWERS).on_conflict_do_update(
+    index_elements=["user_id"], set_={"text": sqlite.insert(ANSWERS).excluded.text}
+)
 QUESTIONS = ("What did you get done since last time?", "What will you focus on today?", "Anything blocking you?")
 
 
@@ -29,6 +41,9 @@ class FloorBot(discord.AutoShardedClient):
         intents.voice_states = True
         super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none())
         self.tree = app_commands.CommandTree(self)
+        self.db = Database("sqlite+aiosqlite:///floor.db") if COMMITS else None
+        if COMMITS:
+            pace_requests(self.http, Pacer())
         circle = app_commands.Group(name="circle", description="circles")
         standup = app_commands.Group(name="standup", description="standups")
 
@@ -50,10 +65,15 @@ class FloorBot(discord.AutoShardedClient):
         self.tree.add_command(standup)
 
     async def setup_hook(self) -> None:
+        if self.db is not None:
+            async with self.db.engine.begin() as conn:
+                await conn.run_sync(ANSWERS.metadata.create_all)
         await self.tree.sync()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.type is discord.InteractionType.modal_submit:
+            if self.db is not None:
+                await self.db.write(UPSERT, {"user_id": interaction.user.id, "text": "Sent the proposal"})
             await interaction.response.send_message("ok", ephemeral=True)
             if POSTS and interaction.channel_id is not None:
                 # The Discord work a standup answer needs besides the reply: one embed posted in a channel.

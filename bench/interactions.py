@@ -139,23 +139,33 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each target, interleaved; medians shown")
+    parser.add_argument(
+        "--commit-floor",
+        action="store_true",
+        help="also a floor that posts and commits one row through the bot's SQLite writer",
+    )
     args = parser.parse_args()
-    runs: dict[str, list[dict[str, Phase]]] = {"floor": [], "floor+post": [], "bot": []}
+    targets: dict[str, dict[str, str]] = {"floor": {}, "floor+post": {"FLOOR_POSTS": "1"}}
+    if args.commit_floor:
+        targets["floor+post+commit"] = {"FLOOR_POSTS": "1", "FLOOR_COMMITS": "1"}
+    runs: dict[str, list[dict[str, Phase]]] = {who: [] for who in [*targets, "bot"]}
     for _ in range(args.repeat):
         # Interleaved, so drift on this shared machine touches every target alike.
-        runs["floor"].append(asyncio.run(run_target("bench.floor_bot", args.count, args.rate)))
-        runs["floor+post"].append(asyncio.run(run_target("bench.floor_bot", args.count, args.rate, FLOOR_POSTS="1")))
+        for who, env in targets.items():
+            runs[who].append(asyncio.run(run_target("bench.floor_bot", args.count, args.rate, **env)))
         runs["bot"].append(asyncio.run(run_target("bot", args.count, args.rate)))
-    floor, floor_post, bot = (median_of(runs[who]) for who in ("floor", "floor+post", "bot"))
+    medians = {who: median_of(results) for who, results in runs.items()}
+    floor, bot = medians["floor"], medians["bot"]
     print(f"{args.count} interactions per phase at {args.rate:.0f}/s, median of {args.repeat} runs each")
-    print(f"{'phase':24} {'who':12} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/interaction':>20}")
+    print(f"{'phase':24} {'who':18} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/interaction':>20}")
     for phase in [p for p in floor if p != "spy"]:
-        rows = [("floor", floor[phase]), ("bot", bot[phase])]
+        rows = [("floor", floor[phase])]
         if phase.startswith("modal"):
-            rows.insert(1, ("floor+post", floor_post[phase]))
+            rows += [(who, medians[who][phase]) for who in targets if who != "floor"]
+        rows.append(("bot", bot[phase]))
         for who, result in rows:
             print(
-                f"{phase:24} {who:12} {result['p50_ms']:8.2f} {result['p99_ms']:8.2f} "
+                f"{phase:24} {who:18} {result['p50_ms']:8.2f} {result['p99_ms']:8.2f} "
                 f"{result['cpu_ms_per_interaction']:20.3f}"
             )
         for who, base in rows[:-1]:

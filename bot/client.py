@@ -90,6 +90,18 @@ def command_hash(payload: list[Any], scope: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def pace_requests(http: discord.http.HTTPClient, pacer: Pacer) -> None:
+    """Every REST call except interaction answers waits for the pacer (those have no global limit)."""
+    send = http.request
+
+    async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
+        if not route.path.startswith(INTERACTION_PATHS):
+            await pacer.acquire()
+        return await send(route, **kwargs)
+
+    http.request = paced  # type: ignore[method-assign]
+
+
 def mentions_none() -> discord.AllowedMentions:
     return discord.AllowedMentions.none()
 
@@ -192,23 +204,12 @@ class CirclesBot(commands.AutoShardedBot):
         # Discord's 50/s is per bot token: a process running some of the shards takes its share of it.
         share = len(shard_ids) / shard_count if shard_ids is not None and shard_count else 1.0
         self.pacer = Pacer(rate=DEFAULT_RATE * share)
-        self._pace_requests()
+        pace_requests(self.http, self.pacer)
         if gateway_url:
             self._use_gateway(gateway_url)
         self.dev_guild_id = dev_guild_id
         self.sync_on_start = sync_commands
         self._ready_hooks: list[Callable[[], Awaitable[None]]] = []
-
-    def _pace_requests(self) -> None:
-        """Every REST call except interaction answers waits for the pacer (those have no global limit)."""
-        send = self.http.request
-
-        async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
-            if not route.path.startswith(INTERACTION_PATHS):
-                await self.pacer.acquire()
-            return await send(route, **kwargs)
-
-        self.http.request = paced  # type: ignore[method-assign]
 
     def _use_gateway(self, url: str) -> None:
         """With automatic sharding discord.py connects to the URL that GET /gateway/bot names; keep the
