@@ -101,8 +101,14 @@ async def run_target(module: str, count: int, rate: float, **env: str) -> dict[s
             assert handle.modal is not None, "no modal"
             modal_id = handle.modal["custom_id"]
 
+        # The phase ends when every answer is in its channel: the bot's thread (after the opening message),
+        # or, for a floor that posts, the channel the forms were opened in. Otherwise paced posts would
+        # still be going out after the phase and be counted against the next one.
+        posted_in, already = (thread, 1) if real_bot else (home, 0)
+        posts = real_bot or env.get("FLOOR_POSTS") == "1"
+
         def answers_posted() -> bool:
-            return not real_bot or len(emu.messages(thread)) >= count + 1
+            return not posts or len(emu.messages(posted_in)) >= count + already
 
         values = {"q0": "Sent the proposal", "q1": "Landing page", "q2": "none"}
         spy = None
