@@ -124,6 +124,8 @@ class StandupService:
         self.answers = StandupAnswers(db, clock, circles, profiles)
         # Schedules as activities() shows them, dropped whenever planning runs for their circle.
         self._schedules: dict[int, tuple[ScheduleView, frozenset[date]] | None] = {}
+        # What activities() last showed for a circle, reused until its next opening has passed.
+        self._shown: dict[int, Activity] = {}
 
     # ----- host: schedules -------------------------------------------------------------------------
 
@@ -216,8 +218,10 @@ class StandupService:
         # Planning follows every schedule or circle change: what activities() cached is stale now.
         if scope.circle_id is None:
             self._schedules.clear()
+            self._shown.clear()
         else:
             self._schedules.pop(scope.circle_id, None)
+            self._shown.pop(scope.circle_id, None)
         async with self.db.transaction() as session:
             query = select(StandupSchedule, Circle).join(Circle, Circle.id == StandupSchedule.circle_id)
             live_query = select(StandupOccurrence).where(StandupOccurrence.status.in_(LIVE))
@@ -610,10 +614,13 @@ class StandupService:
         for circle_id, known in (await self._schedules_of(circle_ids)).items():
             if known is None:
                 continue
-            view, skips = known
-            slot = None if view.paused else next_opening(view.spec, now, skips)
-            label = f"Standup {format_days(view.days)} {format_hhmm(view.open_time)} ({view.timezone})"
-            result[circle_id] = [Activity(label, slot.opens_at if slot else None, view.paused)]
+            shown = self._shown.get(circle_id)
+            if shown is None or (shown.next_at is not None and now >= shown.next_at):
+                view, skips = known
+                slot = None if view.paused else next_opening(view.spec, now, skips)
+                label = f"Standup {format_days(view.days)} {format_hhmm(view.open_time)} ({view.timezone})"
+                shown = self._shown[circle_id] = Activity(label, slot.opens_at if slot else None, view.paused)
+            result[circle_id] = [shown]
         return result
 
     async def _schedules_of(self, circle_ids: list[int]) -> dict[int, tuple[ScheduleView, frozenset[date]] | None]:

@@ -295,6 +295,12 @@ async def test_activities_describe_the_schedule(world: World) -> None:
     activities = await world.standups.activities([circle.id])
     assert activities[circle.id][0].label == "Standup mon-fri 09:00 (Europe/Berlin)"
     assert activities[circle.id][0].next_at == MORNING
+    # Once that opening has passed, the next one is shown (what was shown is not kept past its time)...
+    world.clock.set(MORNING + timedelta(minutes=1))
+    assert (await world.standups.activities([circle.id]))[circle.id][0].next_at == MORNING + timedelta(days=1)
+    # ... and a schedule change shows at once.
+    await world.schedule(circle, open_time=time(10, 0), days=parse_days("mon-fri"))
+    assert (await world.standups.activities([circle.id]))[circle.id][0].label.endswith("10:00 (Europe/Berlin)")
 
 
 def world_scope(circle_id: int | None = None) -> PlanScope:
