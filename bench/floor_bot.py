@@ -1,8 +1,9 @@
 """The floor for bench/interactions.py: a bare discord.py bot that only answers.
 
-It offers the same interactions as the real bot (`/circle list`, `/standup post` opening a modal of
-three paragraph fields, and the modal's submit), answers each with a one-line ephemeral message, and
-touches no database. Whatever the real bot costs above this is the cost of Cowork Circles itself.
+It offers the same interactions as the real bot (`/circle list`, `/standup post` or an opening
+message's button opening a modal of three paragraph fields, and the modal's submit), answers each with
+a one-line ephemeral message, and touches no database. Whatever the real bot costs above this is the
+cost of Cowork Circles itself.
 """
 
 from __future__ import annotations
@@ -34,6 +35,17 @@ UPSERT = sqlite.insert(ANSWERS).on_conflict_do_update(
 QUESTIONS = ("What did you get done since last time?", "What will you focus on today?", "Anything blocking you?")
 
 
+BUTTON = "standup-post:1"
+
+
+def answer_modal() -> discord.ui.Modal:
+    modal = discord.ui.Modal(title="Standup", custom_id="standup-answer:1")
+    for index, question in enumerate(QUESTIONS):
+        modal.add_item(discord.ui.TextInput(label=question, custom_id=f"q{index}", style=discord.TextStyle.paragraph))
+    modal.stop()  # handled in on_interaction, as the real bot does
+    return modal
+
+
 class FloorBot(discord.AutoShardedClient):
     def __init__(self) -> None:
         intents = discord.Intents.none()
@@ -53,13 +65,17 @@ class FloorBot(discord.AutoShardedClient):
 
         @standup.command(name="post", description="post")
         async def standup_post(interaction: discord.Interaction[Any], circle: str | None = None) -> None:
-            modal = discord.ui.Modal(title="Standup", custom_id="standup-answer:1")
-            for index, question in enumerate(QUESTIONS):
-                modal.add_item(
-                    discord.ui.TextInput(label=question, custom_id=f"q{index}", style=discord.TextStyle.paragraph)
-                )
-            modal.stop()  # handled in on_interaction, as the real bot does
-            await interaction.response.send_modal(modal)
+            await interaction.response.send_modal(answer_modal())
+
+        @standup.command(name="open", description="open")
+        async def standup_open(interaction: discord.Interaction[Any]) -> None:
+            # The opening message's shape (an embed and the answer button), so that forms opened from its
+            # button reach the floor with the same payloads as the bot's (a modal submit carries the message).
+            embed = discord.Embed(title="Standup · Thu 3 Dec", description="\n".join(QUESTIONS))
+            view = discord.ui.View(timeout=None)
+            view.add_item(discord.ui.Button(label="Post my standup", custom_id=BUTTON))
+            view.stop()  # handled in on_interaction, as the real bot does
+            await interaction.response.send_message(embed=embed, view=view)
 
         self.tree.add_command(circle)
         self.tree.add_command(standup)
@@ -71,7 +87,9 @@ class FloorBot(discord.AutoShardedClient):
         await self.tree.sync()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        if interaction.type is discord.InteractionType.modal_submit:
+        if interaction.type is discord.InteractionType.component:
+            await interaction.response.send_modal(answer_modal())
+        elif interaction.type is discord.InteractionType.modal_submit:
             if self.db is not None:
                 await self.db.write(UPSERT, {"user_id": interaction.user.id, "text": "Sent the proposal"})
             await interaction.response.send_message("ok", ephemeral=True)

@@ -1,11 +1,16 @@
 """Per-interaction cost: the real bot against a bare discord.py bot that only answers (the floor).
 
 Both run as processes against the emulator, one after the other in the same run. For each: 300 modal
-submits of standup answers at 100/s (the bot commits each answer and posts it in the thread), then 300
+submits of standup answers at 100/s (the bot commits each answer and shows it in the thread), then 300
 `/circle list` at 100/s. Prints p50/p99 latency (interaction created → callback received) and the
 process's CPU milliseconds per interaction, and the difference between the two.
 
-    .venv/bin/python -m bench.interactions [--count 300] [--rate 100]
+The answer forms are opened the usual way, with the button on the opening message (the bot's reply is
+then the answer in the thread; the floor gets the same payloads from a message of the same shape), or
+with ``--form-from command``: `/standup post` in the circle channel (an ephemeral reply, and the answer
+posted in the thread).
+
+    .venv/bin/python -m bench.interactions [--count 300] [--rate 100] [--form-from button|command]
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ async def measure(
     }
 
 
-async def run_target(module: str, count: int, rate: float, **env: str) -> dict[str, Phase]:
+async def run_target(module: str, count: int, rate: float, form_from: str, **env: str) -> dict[str, Phase]:
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{module.replace('.', '-')}-"))
     async with Emulator(token=TOKEN) as emu:
         host = emu.add_user("host")
@@ -94,9 +99,17 @@ async def run_target(module: str, count: int, rate: float, **env: str) -> dict[s
             thread = int(emu.threads(home)[0]["id"])
             await emu.wait_until(lambda: len(emu.messages(thread)) == 1, 10, "the opening message")
         # Everyone opens the answer form first (not measured): a modal can only be submitted once open.
+        else:
+            await (await drv.slash(guild, host, "standup open")).response()
+        # The message whose button opens the form: the opening in the bot's thread, the floor's stand-in.
+        opening = emu.messages(thread if real_bot else home)[0]
+        button = opening["components"][0]["components"][0]["custom_id"]
         modal_id = ""
         for member in members:
-            handle = await drv.slash(guild, member, "standup post")
+            if form_from == "button":
+                handle = await drv.click(guild, member, opening, button)
+            else:
+                handle = await drv.slash(guild, member, "standup post")
             await handle.response()
             assert handle.modal is not None, "no modal"
             modal_id = handle.modal["custom_id"]
@@ -104,7 +117,7 @@ async def run_target(module: str, count: int, rate: float, **env: str) -> dict[s
         # The phase ends when every answer is in its channel: the bot's thread (after the opening message),
         # or, for a floor that posts, the channel the forms were opened in. Otherwise paced posts would
         # still be going out after the phase and be counted against the next one.
-        posted_in, already = (thread, 1) if real_bot else (home, 0)
+        posted_in, already = (thread, 1) if real_bot else (home, 1)
         posts = real_bot or env.get("FLOOR_POSTS") == "1"
 
         def answers_posted() -> bool:
@@ -113,7 +126,7 @@ async def run_target(module: str, count: int, rate: float, **env: str) -> dict[s
         values = {"q0": "Sent the proposal", "q1": "Landing page", "q2": "none"}
         spy = None
         if PROFILE and real_bot:
-            spy = await sample(process.pid, PROFILE, 4, rate=500)
+            spy = await sample(process.pid, PROFILE, int(count / rate) + 2, rate=500)
             await asyncio.sleep(0.5)
         results = {
             "modal submit (answer)": await measure(
@@ -144,6 +157,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--rate", type=float, default=100.0)
+    parser.add_argument(
+        "--form-from",
+        choices=["button", "command"],
+        default="button",
+        help="open the answer form with the thread's button (the usual way) or /standup post from the circle channel",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs of each target, interleaved; medians shown")
     parser.add_argument(
         "--commit-floor",
@@ -158,11 +177,14 @@ def main() -> None:
     for _ in range(args.repeat):
         # Interleaved, so drift on this shared machine touches every target alike.
         for who, env in targets.items():
-            runs[who].append(asyncio.run(run_target("bench.floor_bot", args.count, args.rate, **env)))
-        runs["bot"].append(asyncio.run(run_target("bot", args.count, args.rate)))
+            runs[who].append(asyncio.run(run_target("bench.floor_bot", args.count, args.rate, args.form_from, **env)))
+        runs["bot"].append(asyncio.run(run_target("bot", args.count, args.rate, args.form_from)))
     medians = {who: median_of(results) for who, results in runs.items()}
     floor, bot = medians["floor"], medians["bot"]
-    print(f"{args.count} interactions per phase at {args.rate:.0f}/s, median of {args.repeat} runs each")
+    print(
+        f"{args.count} interactions per phase at {args.rate:.0f}/s, median of {args.repeat} runs each; "
+        f"answer forms opened from the {args.form_from}"
+    )
     print(f"{'phase':24} {'who':18} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/interaction':>20}")
     for phase in [p for p in floor if p != "spy"]:
         rows = [("floor", floor[phase])]

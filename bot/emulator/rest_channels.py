@@ -247,8 +247,9 @@ class ChannelRoutes:
     async def edit_message(self, request: RestRequest) -> RestResponse:
         channel = self._visible(request)
         stored = self.world.message(channel.id, request.snowflake("message_id"))
-        if stored.author_id != self.bot or stored.interaction_id is not None:
-            # Interaction responses belong to the interaction's webhook, not to the bot user.
+        # A public interaction response is the bot's own message and can be edited like one (ephemeral
+        # ones are unknown here: world.message hides them).
+        if stored.author_id != self.bot:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         self.emu.store.edit(stored, request.body(), request.files)
         self.emu.notify()

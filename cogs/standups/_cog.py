@@ -13,7 +13,7 @@ from bot.timeparse import parse_days, parse_hhmm, parse_local_date
 from cogs._common.circle_option import complete_circle, complete_timezone
 from cogs._common.interactions import Interaction, actor_of, reply
 from cogs.standups import _render
-from cogs.standups._posting import post_answer
+from cogs.standups._posting import AnswerReplies, post_answer
 from cogs.standups._views import MODAL_RE, AnswerModal, answers_in_order, submitted_values
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ class StandupsCog(commands.GroupCog, group_name="standup", group_description="As
         self.bot = bot
         self.standups = bot.services.standups
         self.circles = bot.services.circles
+        self.answer_replies = AnswerReplies()
         super().__init__()
 
     @commands.Cog.listener()
@@ -40,7 +41,7 @@ class StandupsCog(commands.GroupCog, group_name="standup", group_description="As
             return
         answers = answers_in_order(submitted_values(interaction.data))
         try:
-            await post_answer(interaction, int(match["occ"]), answers)
+            await post_answer(interaction, int(match["occ"]), answers, self.answer_replies)
         except Exception as exc:
             await report_error(interaction, exc)
 

@@ -15,7 +15,7 @@ from discord.http import handle_message_parameters
 
 from bot.scheduling import PlanScope
 from bot.standups.schedule import thread_name
-from bot.standups.views import OpeningClaim
+from bot.standups.views import AnswerPosted, OpeningClaim
 from bot.timefmt import discord_ts
 from cogs._common.interactions import mentions_only
 from cogs.standups import _render
@@ -140,24 +140,79 @@ class StandupPoster:
         await self.bot.http.edit_channel(summary.thread_id, archived=True, reason="Standup closed")
 
 
-async def post_answer(interaction: discord.Interaction[CirclesBot], occurrence_id: int, answers: list[str]) -> None:
-    """Commit the answer, acknowledge the member, then put (or replace) the embed in the thread."""
+class AnswerReplies:
+    """The interactions whose public reply is an answer's message, while their token lasts (15 minutes).
+
+    Editing a reply through its interaction is the way Discord documents; once the token has expired the
+    bot edits the message as its own through the channel. Kept in memory only: tokens are secrets.
+    """
+
+    def __init__(self) -> None:
+        self._live: dict[int, discord.Interaction[CirclesBot]] = {}  # answer id → interaction, oldest first
+
+    def add(self, answer_id: int, interaction: discord.Interaction[CirclesBot]) -> None:
+        while self._live:
+            oldest = next(iter(self._live.values()))
+            if not oldest.is_expired():
+                break
+            del self._live[next(iter(self._live))]
+        self._live[answer_id] = interaction
+
+    def live(self, answer_id: int) -> discord.Interaction[CirclesBot] | None:
+        interaction = self._live.get(answer_id)
+        return interaction if interaction is not None and not interaction.is_expired() else None
+
+
+async def post_answer(
+    interaction: discord.Interaction[CirclesBot], occurrence_id: int, answers: list[str], replies: AnswerReplies
+) -> None:
+    """Commit the answer, then show it in the thread: as the reply itself when the form came from the
+    thread, else by posting (or replacing) the embed there and telling the member where it went."""
     service = interaction.client.services.standups.answers
     posted = await service.submit_answer(interaction.guild_id or 0, interaction.user.id, occurrence_id, answers)
+    embed = _render.answer(posted, interaction.user.display_name, interaction.user.display_avatar.url)
+    if posted.previous_message_id is None and interaction.channel_id == posted.thread_id:
+        # The member's first answer, sent from the thread (its button): one request, and interaction
+        # replies are outside Discord's global rate limit, so it never waits behind the pacer.
+        reply = await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
+        if reply.message_id is not None:
+            replies.add(posted.answer_id, interaction)
+            await service.record_answer_message(posted.answer_id, reply.message_id)
+        return
     verb = "Updated" if posted.previous_message_id else "Posted"
     await interaction.response.send_message(
         f"{verb} in <#{posted.thread_id}>. Have a good day!", ephemeral=True, allowed_mentions=NO_PINGS
     )
-    embed = _render.answer(posted, interaction.user.display_name, interaction.user.display_avatar.url)
-    thread = interaction.client.get_partial_messageable(posted.thread_id)
     if posted.previous_message_id is not None:
-        try:
-            await thread.get_partial_message(posted.previous_message_id).edit(embed=embed, allowed_mentions=NO_PINGS)
+        if await _replace(interaction.client, posted, posted.previous_message_id, embed, replies):
             return
-        except discord.NotFound:
-            log.info("answer message %s was deleted; posting it again", posted.previous_message_id)
+        log.info("answer message %s is gone; posting it again", posted.previous_message_id)
     message_id = await _post_embed(interaction.client, posted.thread_id, embed)
     await service.record_answer_message(posted.answer_id, message_id)
+
+
+async def _replace(
+    bot: CirclesBot, posted: AnswerPosted, message_id: int, embed: discord.Embed, replies: AnswerReplies
+) -> bool:
+    """Edit an answer's message in place; False when it can no longer be edited (deleted)."""
+    original = replies.live(posted.answer_id)
+    if original is not None:
+        try:
+            await original.edit_original_response(embed=embed, allowed_mentions=NO_PINGS)
+            return True
+        except discord.NotFound:
+            return False
+        except discord.HTTPException:
+            pass  # the token ran out meanwhile: edit it as the bot's own message below
+    try:
+        await (
+            bot.get_partial_messageable(posted.thread_id)
+            .get_partial_message(message_id)
+            .edit(embed=embed, allowed_mentions=NO_PINGS)
+        )
+    except (discord.NotFound, discord.Forbidden):
+        return False
+    return True
 
 
 async def _post_embed(bot: CirclesBot, channel_id: int, embed: discord.Embed) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -82,11 +82,12 @@ async def test_standup_day(emu: Emulator, world: World, drv: Driver, bot_process
         modal["custom_id"],
         {"q0": "Sent two proposals", "q1": "Finish the Acme landing page", "q2": "@everyone none really"},
     )
-    assert "Posted in" in text_of(await submit.final_message())
-    posted = await emu.wait_for_request("POST", rf"/channels/{thread['id']}/messages$", after=opening_request)
+    # From the thread's button, the reply itself is the answer, public in the thread.
+    reply = await submit.final_message()
     alice_message = emu.messages(int(thread["id"]))[-1]
-    assert alice_message["id"] == posted.response["id"]
+    assert alice_message["id"] == reply["id"] and not submit.ephemeral
     assert "Finish the Acme landing page" in text_of(alice_message)
+    assert alice_message["embeds"][0]["author"]["name"] == "alice"
     assert emu.pinged_user_ids(alice_message) == frozenset()
     assert not emu.pinged(alice_message).everyone
 
@@ -97,9 +98,11 @@ async def test_standup_day(emu: Emulator, world: World, drv: Driver, bot_process
     prefilled = [c["components"][0].get("value") for c in again.modal["components"]]
     assert prefilled[1] == "Finish the Acme landing page"
     edit = await drv.submit_modal(g, world.alice, modal["custom_id"], {"q1": "Landing page, then invoices"})
-    assert "Updated" in text_of(await edit.final_message())
-    await emu.wait_for_request("PATCH", rf"/channels/{thread['id']}/messages/{alice_message['id']}$")
-    assert "Landing page, then invoices" in text_of(emu.message(int(alice_message["id"])) or {})
+    assert "Updated" in text_of(await edit.final_message()) and edit.ephemeral
+    await emu.wait_until(
+        lambda: "Landing page, then invoices" in text_of(emu.message(int(alice_message["id"])) or {}), 5, "the edit"
+    )
+    assert len(emu.messages(int(thread["id"]))) == 2
 
     # Bob submits the form he opened before Alice's answer, with a blocker.
     bob_submit = await drv.submit_modal(
@@ -108,7 +111,8 @@ async def test_standup_day(emu: Emulator, world: World, drv: Driver, bot_process
         bob.modal["custom_id"],
         {"q0": "Invoices", "q1": "Client call", "q2": "Waiting on client feedback"},
     )
-    await bob_submit.final_message()
+    # From outside the thread, the member is told where the answer went, and it is posted there.
+    assert "Posted in" in text_of(await bob_submit.final_message()) and bob_submit.ephemeral
     await emu.wait_until(lambda: len(emu.messages(int(thread["id"]))) == 3, 5, "Bob's answer")
 
     # Crash in the middle of the window; restart after the reminder time. The reminder comes once,
@@ -120,6 +124,21 @@ async def test_standup_day(emu: Emulator, world: World, drv: Driver, bot_process
     reminder = emu.messages(int(thread["id"]))[-1]
     assert emu.pinged_user_ids(reminder) == frozenset({world.host})
     assert "gentle nudge" in reminder["content"]
+
+    # After the restart the reply's interaction is forgotten: an edit now goes through the channel,
+    # as the bot's own message, still in place.
+    edits = len(emu.find_requests("PATCH", rf"/channels/{thread['id']}/messages/{alice_message['id']}$"))
+    third = await drv.click(g, world.alice, opening, button["custom_id"])
+    await third.response()
+    fixed = await drv.submit_modal(g, world.alice, modal["custom_id"], {"q0": "Sent three proposals"})
+    assert "Updated" in text_of(await fixed.final_message())
+    await emu.wait_until(
+        lambda: len(emu.find_requests("PATCH", rf"/channels/{thread['id']}/messages/{alice_message['id']}$")) > edits,
+        5,
+        "the edit through the channel",
+    )
+    assert "Sent three proposals" in text_of(emu.message(int(alice_message["id"])) or {})
+    assert len(emu.messages(int(thread["id"]))) == 4
 
     # Crash again; restart after the close. The summary celebrates who showed up, lists the blocker
     # with a link, and the thread is archived. Still one thread, one opening, one reminder.
@@ -175,3 +194,36 @@ async def test_a_crash_after_posting_the_opening_does_not_post_it_twice(
     assert click.modal is not None
     assert len(emu.messages(thread)) == 1
     assert len(emu.find_requests("POST", rf"/channels/{thread}/messages$")) == 1
+
+
+async def test_an_early_edit_goes_through_the_reply_s_own_interaction(
+    emu: Emulator, world: World, drv: Driver, bot_process: BotProcess
+) -> None:
+    """Within the reply's 15 minutes, the answer is edited through its interaction (no time shift here:
+    interaction tokens age by the real clock)."""
+    g, home = world.guild_a, world.circle_home
+    await bot_process.start()
+    await answer(drv, g, world.host, "circle create", name="Crew", channel=home, timezone="UTC")
+    await answer(drv, g, world.alice, "circle join")
+    opens = (datetime.now(UTC) - timedelta(minutes=2)).strftime("%H:%M")
+    saved = await answer(drv, g, world.host, "standup schedule", time=opens, days="daily", window_hours=2)
+    assert "opens right now" in text_of(saved)
+    await emu.wait_until(lambda: len(emu.threads(home)) == 1, 10, "the thread")
+    thread = int(emu.threads(home)[0]["id"])
+    await emu.wait_until(lambda: len(emu.messages(thread)) == 1, 10, "the opening message")
+    opening = emu.messages(thread)[0]
+    button = opening["components"][0]["components"][0]["custom_id"]
+
+    first = await drv.click(g, world.alice, opening, button)
+    await first.response()
+    assert first.modal is not None
+    submit = await drv.submit_modal(g, world.alice, first.modal["custom_id"], {"q0": "Drafted", "q1": "Ship"})
+    posted = await submit.final_message()
+    again = await drv.click(g, world.alice, opening, button)
+    await again.response()
+    edit = await drv.submit_modal(g, world.alice, first.modal["custom_id"], {"q1": "Ship it today"})
+    assert "Updated" in text_of(await edit.final_message())
+    await emu.wait_for_request("PATCH", rf"/webhooks/\d+/{submit.token}/messages/@original$")
+    assert "Ship it today" in text_of(emu.message(int(posted["id"])) or {})
+    assert len(emu.messages(thread)) == 2
+    assert not emu.find_requests("PATCH", rf"/channels/{thread}/messages/")
