@@ -63,13 +63,12 @@ class _Compiled:
         return cls(compiled.string, names, processors, constants)
 
     def row(self, parameters: dict[str, Any]) -> tuple[Any, ...]:
+        values = self.constants | parameters if self.constants else parameters
         return tuple(
-            value if process is None else process(value)
-            for value, process in zip(
-                (parameters[name] if name in parameters else self.constants[name] for name in self.names),
-                self.processors,
-                strict=True,
-            )
+            [
+                values[name] if process is None else process(values[name])
+                for name, process in zip(self.names, self.processors, strict=True)
+            ]
         )
 
 

@@ -149,7 +149,8 @@ class StandupAnswers:
             questions=standup.questions,
             answers=texts,
             blocker=blocker,
-            previous_message_id=previous_message or self._message_ids.get(answer_id),
+            # A message id still waiting for its batch is newer than the stored one (a re-post).
+            previous_message_id=self._message_ids.get(answer_id) or previous_message,
         )
 
     async def _open_standup(self, guild_id: int, occurrence_id: int, now: datetime) -> OpenStandup:

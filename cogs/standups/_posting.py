@@ -7,6 +7,7 @@ never loses data, and a retry never doubles a post (the service's claims see to 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
+# Interaction tokens work for 15 minutes; stop a minute early (the reply came a little after the interaction).
+TOKEN_USE_SECONDS = 14 * 60
 # A thread of ours with today's name, made at most this long before the slot opened, is today's thread.
 _GRACE = timedelta(minutes=1)
 
@@ -148,19 +151,24 @@ class AnswerReplies:
     """
 
     def __init__(self) -> None:
-        self._live: dict[int, discord.Interaction[CirclesBot]] = {}  # answer id → interaction, oldest first
+        # answer id → (monotonic time the token stops being used, reply's message id, its interaction),
+        # oldest first. Monotonic deadlines: this runs for every answer, and is_expired() builds datetimes.
+        self._live: dict[int, tuple[float, int, discord.Interaction[CirclesBot]]] = {}
 
-    def add(self, answer_id: int, interaction: discord.Interaction[CirclesBot]) -> None:
+    def add(self, answer_id: int, message_id: int, interaction: discord.Interaction[CirclesBot]) -> None:
+        now = time.monotonic()
         while self._live:
-            oldest = next(iter(self._live.values()))
-            if not oldest.is_expired():
+            oldest, (until, _, _) = next(iter(self._live.items()))
+            if until > now:
                 break
-            del self._live[next(iter(self._live))]
-        self._live[answer_id] = interaction
+            del self._live[oldest]
+        self._live.pop(answer_id, None)  # re-added at the end, keeping the oldest first
+        self._live[answer_id] = (now + TOKEN_USE_SECONDS, message_id, interaction)
 
-    def live(self, answer_id: int) -> discord.Interaction[CirclesBot] | None:
-        interaction = self._live.get(answer_id)
-        return interaction if interaction is not None and not interaction.is_expired() else None
+    def live(self, answer_id: int, message_id: int) -> discord.Interaction[CirclesBot] | None:
+        """The interaction whose reply is this message, while its token lasts."""
+        until, message, interaction = self._live.get(answer_id, (0.0, None, None))
+        return interaction if message == message_id and until > time.monotonic() else None
 
 
 async def post_answer(
@@ -175,9 +183,10 @@ async def post_answer(
         # The member's first answer, sent from the thread (its button): one request, and interaction
         # replies are outside Discord's global rate limit, so it never waits behind the pacer.
         reply = await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
-        if reply.message_id is not None:
-            replies.add(posted.answer_id, interaction)
-            await service.record_answer_message(posted.answer_id, reply.message_id)
+        # Discord returns the reply's message with the callback; asking for it is the fallback.
+        message_id = reply.message_id or (await interaction.original_response()).id
+        replies.add(posted.answer_id, message_id, interaction)
+        await service.record_answer_message(posted.answer_id, message_id)
         return
     verb = "Updated" if posted.previous_message_id else "Posted"
     await interaction.response.send_message(
@@ -195,7 +204,7 @@ async def _replace(
     bot: CirclesBot, posted: AnswerPosted, message_id: int, embed: discord.Embed, replies: AnswerReplies
 ) -> bool:
     """Edit an answer's message in place; False when it can no longer be edited (deleted)."""
-    original = replies.live(posted.answer_id)
+    original = replies.live(posted.answer_id, message_id)
     if original is not None:
         try:
             await original.edit_original_response(embed=embed, allowed_mentions=NO_PINGS)

@@ -16,7 +16,8 @@ DONE_COLOUR = discord.Colour.from_rgb(120, 144, 220)
 
 def safe(text: str) -> str:
     """User text shown as-is but unable to ping (embeds never ping; this also guards plain content)."""
-    return discord.utils.escape_mentions(text)
+    # Most text has no "@" at all: skip the regex (this runs for every field of every answer).
+    return discord.utils.escape_mentions(text) if "@" in text else text
 
 
 def opening(claim: OpeningClaim) -> discord.Embed:

@@ -227,3 +227,18 @@ async def test_an_early_edit_goes_through_the_reply_s_own_interaction(
     assert "Ship it today" in text_of(emu.message(int(posted["id"])) or {})
     assert len(emu.messages(thread)) == 2
     assert not emu.find_requests("PATCH", rf"/channels/{thread}/messages/")
+
+    # A moderator deletes the answer: the next edit posts it again, and later edits go to that message.
+    emu.store.delete(emu.world.messages[int(posted["id"])])
+    async def edit_to(text: str) -> None:
+        click = await drv.click(g, world.alice, opening, button)
+        await click.response()
+        assert click.modal is not None
+        resent = await drv.submit_modal(g, world.alice, click.modal["custom_id"], {"q1": text})
+        await resent.final_message()
+        await emu.wait_until(lambda: text in text_of(emu.messages(thread)[-1]), 5, "the answer")
+
+    await edit_to("Ship it tomorrow")
+    await edit_to("Ship it Monday")
+    assert len(emu.messages(thread)) == 2
+    assert len(emu.find_requests("POST", rf"/channels/{thread}/messages$")) == 2  # the opening, the re-post

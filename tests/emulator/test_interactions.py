@@ -97,6 +97,22 @@ async def test_followups_and_ephemeral_followups(emu: Emulator, world: World, dr
     assert len(emu.messages(world.general, include_ephemeral=True)) == 3
 
 
+async def test_the_bot_edits_public_replies_as_its_own_messages_but_not_ephemeral_ones(
+    emu: Emulator, world: World, drv: Driver, bot: EchoBot
+) -> None:
+    """As on Discord: a public interaction reply is the bot's message (editable through the channel once
+    the token is gone); an ephemeral one exists only for its interaction."""
+    handle = await drv.slash(world.guild_a, world.carol, "multi")
+    public = await handle.final_message()
+    hidden = await handle.followup(1)
+    channel = bot.get_partial_messageable(world.general)
+    await channel.get_partial_message(int(public["id"])).edit(content="edited")
+    assert emu.message(int(public["id"]))["content"] == "edited"  # type: ignore[index]
+    with pytest.raises(discord.NotFound) as refused:
+        await channel.get_partial_message(int(hidden["id"])).edit(content="edited")
+    assert refused.value.code == 10008
+
+
 async def test_buttons_update_and_deferred_update(emu: Emulator, world: World, drv: Driver, bot: EchoBot) -> None:
     panel = await drv.slash(world.guild_a, world.alice, "panel")
     message = await panel.final_message()
