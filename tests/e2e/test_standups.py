@@ -230,6 +230,7 @@ async def test_an_early_edit_goes_through_the_reply_s_own_interaction(
 
     # A moderator deletes the answer: the next edit posts it again, and later edits go to that message.
     emu.store.delete(emu.world.messages[int(posted["id"])])
+
     async def edit_to(text: str) -> None:
         click = await drv.click(g, world.alice, opening, button)
         await click.response()
