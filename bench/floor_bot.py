@@ -28,6 +28,9 @@ POSTS = os.environ.get("FLOOR_POSTS") == "1"
 # writer, and pace requests under the global limit as the bot does: the least a bot that keeps answers
 # and respects Discord's 50/s can do, to see what is left for the bot's own code.
 COMMITS = os.environ.get("FLOOR_COMMITS") == "1"
+# FLOOR_SHOWS=1: the reply to a modal submit is a public embed of the answer's shape (author, three fields)
+# instead of the ephemeral line: how the bot shows an answer sent from the thread.
+SHOWS = os.environ.get("FLOOR_SHOWS") == "1"
 ANSWERS = Table("floor_answers", MetaData(), Column("user_id", BigInteger, primary_key=True), Column("text", Text))
 UPSERT = sqlite.insert(ANSWERS).on_conflict_do_update(
     index_elements=["user_id"], set_={"text": sqlite.insert(ANSWERS).excluded.text}
@@ -44,6 +47,16 @@ def answer_modal() -> discord.ui.Modal:
         modal.add_item(discord.ui.TextInput(label=question, custom_id=f"q{index}", style=discord.TextStyle.paragraph))
     modal.stop()  # handled in on_interaction, as the real bot does
     return modal
+
+
+def answer_embed(user: discord.User | discord.Member) -> discord.Embed:
+    embed = discord.Embed(colour=discord.Colour.green())
+    embed.set_author(
+        name=user.display_name, icon_url=user.display_avatar.url, url=f"https://discord.com/users/{user.id}"
+    )
+    for question, text in zip(QUESTIONS, ("Sent the proposal", "Landing page", "none"), strict=True):
+        embed.add_field(name=question, value=text, inline=False)
+    return embed
 
 
 class FloorBot(discord.AutoShardedClient):
@@ -92,7 +105,10 @@ class FloorBot(discord.AutoShardedClient):
         elif interaction.type is discord.InteractionType.modal_submit:
             if self.db is not None:
                 await self.db.write(UPSERT, {"user_id": interaction.user.id, "text": "Sent the proposal"})
-            await interaction.response.send_message("ok", ephemeral=True)
+            if SHOWS:
+                await interaction.response.send_message(embed=answer_embed(interaction.user))
+            else:
+                await interaction.response.send_message("ok", ephemeral=True)
             if POSTS and interaction.channel_id is not None:
                 # The Discord work a standup answer needs besides the reply: one embed posted in a channel.
                 embed = discord.Embed(title="answer", description="Sent the proposal")

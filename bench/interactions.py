@@ -98,7 +98,7 @@ async def prepare(
         modal_id = handle.modal["custom_id"]
     # The answer phase ends when every answer is in its channel (after the opening message), so a bot
     # whose posts are paced is measured until its last post, not into the next phase.
-    shows_answers = real_bot or env.get("FLOOR_POSTS") == "1"
+    shows_answers = real_bot or "1" in (env.get("FLOOR_POSTS"), env.get("FLOOR_SHOWS"))
 
     def answers_shown() -> bool:
         return not shows_answers or len(emu.messages(shown_in)) >= count + 1
@@ -205,6 +205,7 @@ def main() -> None:
         # The bot's reply is the answer itself: the least a bot can do that keeps it is commit, then reply.
         if args.commit_floor:
             targets["floor+commit"] = {"FLOOR_COMMITS": "1"}
+            targets["floor+commit+show"] = {"FLOOR_COMMITS": "1", "FLOOR_SHOWS": "1"}
     else:
         # The bot replies, then posts the answer in the thread (a second request, paced).
         targets["floor+post"] = {"FLOOR_POSTS": "1"}

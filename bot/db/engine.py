@@ -97,6 +97,7 @@ class Database:
         await self.engine.dispose()
         if self._writer is not None and self._sync_writes is not None:
             await asyncio.to_thread(self._writer.close)
+            self._writer.unwatch()
             self._sync_writes.dispose()
 
 

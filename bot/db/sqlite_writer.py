@@ -7,12 +7,18 @@ hop to the writer thread and one back: the statement is compiled by SQLAlchemy o
 type conversions are exactly SQLAlchemy's), then runs on the sqlite3 connection in one transaction.
 One thread also means this process's hot writes never wait on each other's locks; the connection's
 busy timeout covers the other processes and connections.
+
+Results come back through a pipe the event loop watches, not ``call_soon_threadsafe``: on the answer
+path the hand-back is a large part of a write's cost, and one byte on a pipe wakes the loop with fewer
+system calls than asyncio's self-pipe socket (bench/interactions: about 0.07–0.1 ms less per answer).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import os
 import queue
 import sqlite3
 import threading
@@ -80,21 +86,73 @@ class SQLiteWriter:
         self._jobs: queue.SimpleQueue[tuple[Executable, Parameters, asyncio.Future[Rows]] | None] = queue.SimpleQueue()
         self._compiled: dict[tuple[int, tuple[str, ...]], tuple[Executable, _Compiled]] = {}
         self._thread: threading.Thread | None = None
+        self._done: collections.deque[tuple[asyncio.Future[Rows], Rows | BaseException]] = collections.deque()
+        self._pipe: tuple[int, int] | None = None  # read and write ends, kept until unwatch()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop watching the pipe
 
     async def write(self, statement: Executable, parameters: Parameters) -> Rows:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._watch(loop)
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
             self._thread.start()
-        future: asyncio.Future[Rows] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Rows] = loop.create_future()
         self._jobs.put((statement, parameters, future))
         return await future
 
     def close(self) -> None:
-        """Finish the queued writes, then stop the thread."""
+        """Finish the queued writes, then stop the thread (the watching loop must keep running meanwhile)."""
         if self._thread is not None:
             self._jobs.put(None)
             self._thread.join()
             self._thread = None
+
+    def unwatch(self) -> None:
+        """After close(), on the loop's thread: stop watching for results and release the pipe."""
+        if self._pipe is not None:
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(self._pipe[0])
+            for end in self._pipe:
+                os.close(end)
+            self._pipe = None
+        self._loop = None
+        self._deliver_all()
+
+    def _watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        # Another loop than before (tests run one per test): move the reader; the pipe stays, so the
+        # writer thread never writes to a closed descriptor.
+        if self._pipe is None:
+            read_end, write_end = os.pipe()
+            os.set_blocking(read_end, False)
+            os.set_blocking(write_end, False)
+            self._pipe = (read_end, write_end)
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._pipe[0])
+        loop.add_reader(self._pipe[0], self._on_results, self._pipe[0])
+        self._loop = loop
+
+    def _on_results(self, read_end: int) -> None:
+        with contextlib.suppress(BlockingIOError):
+            os.read(read_end, 4096)
+        self._deliver_all()
+
+    def _deliver_all(self) -> None:
+        while self._done:
+            _settle(*self._done.popleft())
+
+    def _hand_back(self, future: asyncio.Future[Rows], result: Rows | BaseException) -> None:
+        """From the writer thread: the result to the awaiting task, on its loop."""
+        pipe = self._pipe
+        if pipe is not None and future.get_loop() is self._loop:
+            self._done.append((future, result))
+            # One byte wakes the loop; a full pipe means wake-ups are already pending.
+            with contextlib.suppress(BlockingIOError):
+                os.write(pipe[1], b"\0")
+            return
+        # RuntimeError: the loop closed while the write ran (shutdown), so nobody waits for it.
+        with contextlib.suppress(RuntimeError):
+            future.get_loop().call_soon_threadsafe(_settle, future, result)
 
     def _run(self) -> None:
         # The pool's connection, so the engine's connect hook sets the pragmas (WAL, foreign keys, busy
@@ -113,9 +171,7 @@ class SQLiteWriter:
                         with contextlib.suppress(Exception):
                             pooled.driver_connection.rollback()
                     result = exc
-                # RuntimeError: the loop closed while the write ran (shutdown), so nobody waits for it.
-                with contextlib.suppress(RuntimeError):
-                    future.get_loop().call_soon_threadsafe(_settle, future, result)
+                self._hand_back(future, result)
         finally:
             if pooled is not None:
                 pooled.close()
@@ -161,7 +217,7 @@ class SQLiteWriter:
 
 
 def _settle(future: asyncio.Future[Rows], result: Rows | BaseException) -> None:
-    if future.cancelled():
+    if future.cancelled() or future.get_loop().is_closed():  # nobody waits for it any more
         return
     if isinstance(result, BaseException):
         future.set_exception(result)

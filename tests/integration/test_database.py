@@ -62,3 +62,30 @@ async def test_a_database_that_cannot_be_opened_fails_the_write_instead_of_hangi
                 )
     finally:
         await broken.dispose()
+
+
+def test_one_sqlite_writer_serves_one_loop_after_another_and_releases_its_pipe(tmp_path: Path) -> None:
+    """Results come back through a pipe the running loop watches; a later loop takes the pipe over
+    (each test, and each restart of asyncio.run, has its own loop), and dispose closes it."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'loops.db'}")
+
+    async def create() -> None:
+        async with database.engine.begin() as conn:
+            await conn.run_sync(BotState.metadata.create_all)
+
+    async def write(value: str) -> str | None:
+        await asyncio.gather(*(state.set_value(database, f"k{i}", value) for i in range(5)))
+        return await state.get_value(database, "k4")
+
+    asyncio.run(create())
+    assert asyncio.run(write("first")) == "first"
+    assert asyncio.run(write("second")) == "second"
+    writer = database._writer
+    assert writer is not None and writer._pipe is not None
+
+    async def dispose() -> None:
+        await write("third")
+        await database.dispose()
+
+    asyncio.run(dispose())
+    assert writer._pipe is None
