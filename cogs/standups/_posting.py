@@ -202,7 +202,7 @@ async def post_answer(
 async def _replace(
     bot: CirclesBot, posted: AnswerPosted, message_id: int, embed: discord.Embed, replies: AnswerReplies
 ) -> bool:
-    """Edit an answer's message in place; False when it can no longer be edited (deleted)."""
+    """Edit an answer's message in place; False when it can no longer be edited (deleted, or refused)."""
     original = replies.live(posted.answer_id, message_id)
     if original is not None:
         try:
