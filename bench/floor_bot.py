@@ -1,9 +1,10 @@
 """The floor for bench/interactions.py: a bare discord.py bot that only answers.
 
 It offers the same interactions as the real bot (`/circle list`, `/standup post` or an opening
-message's button opening a modal of three paragraph fields, and the modal's submit), answers each with
-a one-line ephemeral message, and touches no database. Whatever the real bot costs above this is the
-cost of Cowork Circles itself.
+message's button opening a modal of three paragraph fields, and the modal's submit) and by default
+answers each with a one-line ephemeral message, touching no database. Whatever the real bot costs above
+this is the cost of Cowork Circles itself; the FLOOR_* switches below add the least of what an answer
+needs (a commit, a post, an answer-shaped reply), to see where that cost goes.
 """
 
 from __future__ import annotations
