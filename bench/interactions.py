@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.profiling import sample
-from bot.emulator import Driver, Emulator, InteractionHandle
-from bot.emulator.harness import TOKEN, BotProcess
+from emulator import Driver, Emulator, InteractionHandle
+from emulator.harness import TOKEN, BotProcess
 
 REPO = Path(__file__).resolve().parents[1]
 # BENCH_PROFILE=path: sample each target with py-spy during the answer phase, into path.<target>

@@ -23,10 +23,10 @@ from bench.profiling import sample
 from bot.circles.models import Circle
 from bot.db import Database
 from bot.db import migrate as migrations
-from bot.emulator import Emulator
-from bot.emulator.harness import TOKEN, BotProcess
 from bot.standups.models import StandupSchedule
 from bot.standups.questions import DEFAULT_QUESTIONS
+from emulator import Emulator
+from emulator.harness import TOKEN, BotProcess
 
 CHANNELS_PER_GUILD = 100
 LEAD_SECONDS = 25  # the bot starts this long before the minute: time to connect and plan every wake-up

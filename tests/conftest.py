@@ -19,8 +19,8 @@ from bot.clock import FixedClock
 from bot.db import Database
 from bot.db import migrate as migrations
 from bot.db.models import metadata
-from bot.emulator import Driver, Emulator, World, default_world
-from bot.emulator.harness import TOKEN
+from emulator import Driver, Emulator, World, default_world
+from emulator.harness import TOKEN
 
 POSTGRES_ENV = "TEST_POSTGRES_URL"
 START = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # a Thursday

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import Emulator, World
-from bot.emulator.harness import BotProcess
+from emulator import Emulator, World
+from emulator.harness import BotProcess
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

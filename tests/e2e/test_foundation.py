@@ -5,8 +5,8 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from bot.emulator import Driver, Emulator, World
-from bot.emulator.harness import BotProcess
+from emulator import Driver, Emulator, World
+from emulator.harness import BotProcess
 
 EPHEMERAL = 64
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.emulator import Driver, Emulator, World
-from bot.emulator.harness import BotProcess
 from bot.scheduling import shard_owner
+from emulator import Driver, Emulator, World
+from emulator.harness import BotProcess
 
 from .test_foundation import answer, text_of
 

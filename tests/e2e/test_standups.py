@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.emulator import Driver, Emulator, World
-from bot.emulator.harness import BotProcess
+from emulator import Driver, Emulator, World
+from emulator.harness import BotProcess
 
 from .test_foundation import answer, text_of
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import discord
 import pytest
 
-from bot.emulator import Emulator, World
+from emulator import Emulator, World
 
 from .testbot import EchoBot, point_discord_at, restore_discord
 

@@ -9,8 +9,8 @@ import sys
 import aiohttp
 import pytest
 
-from bot.emulator import Emulator
-from bot.emulator.core import make_token, token_user_id
+from emulator import Emulator
+from emulator.core import make_token, token_user_id
 
 pytestmark = pytest.mark.asyncio
 
@@ -29,7 +29,7 @@ async def test_tokens_look_like_discords_and_carry_the_bot_id() -> None:
 
 async def test_standalone_prints_the_endpoints() -> None:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.emulator", "--port", "0", stdout=asyncio.subprocess.PIPE
+        sys.executable, "-m", "emulator", "--port", "0", stdout=asyncio.subprocess.PIPE
     )
     assert process.stdout is not None
     try:

@@ -8,7 +8,7 @@ import time
 import discord
 import pytest
 
-from bot.emulator import Driver, Emulator, World, gateway
+from emulator import Driver, Emulator, World, gateway
 
 from .conftest import StartBot
 from .testbot import EchoBot, point_discord_at, restore_discord

@@ -6,7 +6,7 @@ import aiohttp
 import discord
 import pytest
 
-from bot.emulator import Driver, DriverError, Emulator, World
+from emulator import Driver, DriverError, Emulator, World
 
 from .testbot import EchoBot, SprintLayout
 

@@ -8,8 +8,8 @@ import aiohttp
 import discord
 import pytest
 
-from bot.emulator import Driver, Emulator, World
-from bot.emulator.snowflakes import shard_for, snowflake_time
+from emulator import Driver, Emulator, World
+from emulator.snowflakes import shard_for, snowflake_time
 
 from .conftest import StartBot
 from .testbot import EchoBot

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.emulator.mentions import MentionContext, Pings, compute_pings
+from emulator.mentions import MentionContext, Pings, compute_pings
 
 ALICE, BOB, OUTSIDER, ROLE, QUIET_ROLE, AUTHOR = (
     100000000000000001,

@@ -7,7 +7,7 @@ import io
 import discord
 import pytest
 
-from bot.emulator import Driver, Emulator, World
+from emulator import Driver, Emulator, World
 
 from .testbot import EchoBot
 

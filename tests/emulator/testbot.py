@@ -11,7 +11,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot.emulator import Emulator
+from emulator import Emulator
 
 ZONES = ["Europe/Berlin", "Europe/Lisbon", "America/New_York", "Asia/Tokyo", "UTC"]
 

@@ -1,4 +1,5 @@
-"""ARCHITECTURE rule 1: no `discord` import below cogs/ except bot/client.py (and the emulator, a test tool)."""
+"""ARCHITECTURE rule 1: no `discord` import below cogs/ except bot/client.py; and the product never imports the
+emulator (test tooling at the top level, not in the wheel)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {Path("bot/client.py")}
-ALLOWED_DIRS = {Path("bot/emulator")}
 
 
 def _imported_modules(tree: ast.AST) -> list[tuple[int, str]]:
@@ -47,7 +47,7 @@ def _governed_files() -> list[Path]:
     files = []
     for path in sorted((ROOT / "bot").rglob("*.py")):
         relative = path.relative_to(ROOT)
-        if relative in ALLOWED or any(parent in ALLOWED_DIRS for parent in relative.parents):
+        if relative in ALLOWED:
             continue
         files.append(path)
     return files
@@ -57,7 +57,29 @@ def test_the_scan_covers_the_domain() -> None:
     names = {p.relative_to(ROOT).as_posix() for p in _governed_files()}
     assert {"bot/config.py", "bot/scheduling.py", "bot/circles/service.py", "bot/profiles/service.py"} <= names
     assert "bot/client.py" not in names
-    assert not any(name.startswith("bot/emulator/") for name in names)
+
+
+def _emulator_imports(source: str, filename: str) -> list[str]:
+    return [
+        f"{filename}:{line} imports {module}"
+        for line, module in _imported_modules(ast.parse(source, filename))
+        if module == "emulator" or module.startswith("emulator.")
+    ]
+
+
+def test_the_product_never_imports_the_emulator() -> None:
+    product = sorted((ROOT / "bot").rglob("*.py")) + sorted((ROOT / "cogs").rglob("*.py"))
+    assert ROOT / "bot" / "client.py" in product and ROOT / "cogs" / "__init__.py" in product
+    offenders: list[str] = []
+    for path in product:
+        offenders += _emulator_imports(path.read_text(encoding="utf-8"), path.relative_to(ROOT).as_posix())
+    assert offenders == [], "the emulator is test tooling: a production install does not carry it"
+    assert not (ROOT / "bot" / "emulator").exists()
+
+
+@pytest.mark.parametrize("source", ["import emulator\n", "from emulator.harness import BotProcess\n"])
+def test_the_emulator_scan_sees_imports(source: str) -> None:
+    assert _emulator_imports(source, "probe.py") != []
 
 
 def test_no_module_under_bot_imports_discord() -> None:
@@ -95,7 +117,7 @@ def test_ruff_config_bans_discord_outside_the_glue() -> None:
     assert any(rule in ("TID", "TID2", "TID25", "TID251", "ALL") for rule in lint["select"])
     exempt = {pattern for pattern, rules in lint.get("per-file-ignores", {}).items() if "TID251" in rules}
     # Only the glue, the emulator (a test tool), tests and benchmarks may import discord.
-    assert exempt <= {"cogs/**", "bot/client.py", "bot/emulator/**", "tests/**", "bench/**"}
+    assert exempt <= {"cogs/**", "bot/client.py", "emulator/**", "tests/**", "bench/**"}
     assert not any(p in exempt for p in ("bot/**", "bot/*", "**", "*"))
 
 

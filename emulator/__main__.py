@@ -1,4 +1,4 @@
-"""``python -m bot.emulator``: run the emulator with the default world, to run the bot against by hand."""
+"""``python -m emulator``: run the emulator with the default world, to run the bot against by hand."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .world import default_world
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bot.emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="only 127.0.0.1 (or localhost) is accepted")
     parser.add_argument("--port", type=int, default=8787)
     parser.add_argument("--token", default=None, help="the bot token to accept (default: a new Discord-shaped token)")
