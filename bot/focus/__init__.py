@@ -1,0 +1,1 @@
+"""Focus sprints and co-working time from voice."""
