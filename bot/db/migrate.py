@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.db.engine import ensure_sqlite_directory
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
+# bot/migrations: package data of the bot (not the source tree), so a wheel or a Docker image migrates too.
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config(url: str) -> Config:
@@ -31,7 +32,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Blocking (Alembic's env.py runs its own event loop): call it before the bot's loop, or in a thread.
 
     Several processes (one per shard range) may start at once: only one migrates at a time. PostgreSQL
-    takes an advisory lock inside the migration transaction (migrations/env.py); SQLite, which lives on
+    takes an advisory lock inside the migration transaction (bot/migrations/env.py); SQLite, which lives on
     one host, takes a lock file beside the database.
     """
     ensure_sqlite_directory(url)
