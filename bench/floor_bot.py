@@ -19,8 +19,8 @@ from discord import app_commands
 from sqlalchemy import BigInteger, Column, MetaData, Table, Text
 from sqlalchemy.dialects import sqlite
 
-from bot.client import pace_requests, point_at_endpoints
 from bot.db import Database
+from bot.discord_seams import pace_requests, point_at_endpoints
 from bot.pacing import Pacer
 
 # FLOOR_POSTS=1: also post one message per modal submit, so the floor does the same Discord work as the bot.

@@ -31,7 +31,8 @@ def _client_id_from_token(token: str) -> int:
 
 
 async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -> int:
-    from bot.client import CirclesBot, point_at_endpoints
+    from bot.client import CirclesBot
+    from bot.discord_seams import point_at_endpoints
 
     point_at_endpoints(settings.discord_api_base, settings.discord_gateway_url)
     db = Database(settings.database_url)
@@ -67,6 +68,11 @@ async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -
         return 0
     finally:
         scheduler.shutdown()
+        # A clean stop: another process may take this one's unfinished claims over at once.
+        try:
+            await services.liveness.stop()
+        except Exception as exc:  # the database went away first: the heartbeat simply runs out
+            log.warning("could not record the clean stop (%s)", type(exc).__name__)
         if not bot.is_closed():
             # discord.py's sharded close() assumes a login happened; a signal that early has nothing to close.
             with contextlib.suppress(AttributeError):

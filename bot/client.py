@@ -14,24 +14,22 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
-import yarl
 from discord import app_commands
 from discord.ext import commands
 
 import cogs
 from bot import logs
 from bot.db import state
+from bot.discord_seams import pace_requests, use_gateway
 from bot.errors import UserError
 from bot.pacing import DEFAULT_RATE, Pacer
-from bot.scheduling import PlanScope, shard_owner
+from bot.scheduling import PlanScope, run_isolated, shard_owner
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 COMMAND_HASH_KEY = "command_sync_hash"
 COMMAND_SCOPE_KEY = "command_sync_scope"
-# Discord exempts interaction responses and followups from the global rate limit.
-INTERACTION_PATHS = ("/interactions/", "/webhooks/")
 
 
 def intents() -> discord.Intents:
@@ -68,19 +66,6 @@ def invite_url(client_id: int) -> str:
     return discord.utils.oauth_url(client_id, permissions=needed_permissions(), scopes=("bot", "applications.commands"))
 
 
-def point_at_endpoints(api_base: str | None, gateway_url: str | None) -> None:
-    """Send REST and the gateway to another place (a rate-limit proxy, or the local emulator).
-
-    discord.py reads ``Route.BASE`` for every request and falls back to
-    ``DiscordWebSocket.DEFAULT_GATEWAY`` whenever it has no gateway URL from Discord (explicit shard
-    counts, invalidated sessions). tests/meta/test_discord_seams.py fails if an upgrade removes either.
-    """
-    if api_base:
-        discord.http.Route.BASE = api_base
-    if gateway_url:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-
-
 def command_payload(tree: app_commands.CommandTree[Any], guild: discord.abc.Snowflake | None) -> list[Any]:
     return [command.to_dict(tree) for command in tree.get_commands(guild=guild)]
 
@@ -90,34 +75,29 @@ def command_hash(payload: list[Any], scope: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def pace_requests(http: discord.http.HTTPClient, pacer: Pacer) -> None:
-    """Every REST call except interaction answers waits for the pacer (those have no global limit)."""
-    send = http.request
-
-    async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
-        if not route.path.startswith(INTERACTION_PATHS):
-            await pacer.acquire()
-        return await send(route, **kwargs)
-
-    http.request = paced  # type: ignore[method-assign]
-
-
 def mentions_none() -> discord.AllowedMentions:
     return discord.AllowedMentions.none()
 
 
+def interaction_fields(interaction: discord.Interaction[Any]) -> dict[str, Any]:
+    """Who and where, for every log line while an interaction is handled: a slash command's name, or a
+    button's or modal's custom id, so an error in a view is as findable as one in a command."""
+    component = interaction.type is not discord.InteractionType.application_command
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = data.get("custom_id") if component else None
+    return {
+        "guild": interaction.guild_id,
+        "user": interaction.user.id,
+        "command": interaction.command.qualified_name if interaction.command else None,
+        "custom_id": custom_id,
+        "interaction": interaction.id,
+    }
+
+
 class CirclesTree(app_commands.CommandTree["CirclesBot"]):
     async def interaction_check(self, interaction: discord.Interaction[CirclesBot]) -> bool:
-        command = interaction.command.qualified_name if interaction.command else None
         # Set for the rest of this interaction's task: every log line carries who and where.
-        logs.log_context.set(
-            {
-                "guild": interaction.guild_id,
-                "user": interaction.user.id,
-                "command": command,
-                "interaction": interaction.id,
-            }
-        )
+        logs.log_context.set({k: v for k, v in interaction_fields(interaction).items() if v is not None})
         if interaction.guild_id is None:
             await interaction.response.send_message(
                 "Cowork Circles works inside a server, not in DMs.", ephemeral=True, allowed_mentions=mentions_none()
@@ -206,21 +186,10 @@ class CirclesBot(commands.AutoShardedBot):
         self.pacer = Pacer(rate=DEFAULT_RATE * share)
         pace_requests(self.http, self.pacer)
         if gateway_url:
-            self._use_gateway(gateway_url)
+            use_gateway(self.http, gateway_url)
         self.dev_guild_id = dev_guild_id
         self.sync_on_start = sync_commands
         self._ready_hooks: list[Callable[[], Awaitable[None]]] = []
-
-    def _use_gateway(self, url: str) -> None:
-        """With automatic sharding discord.py connects to the URL that GET /gateway/bot names; keep the
-        shard count it recommends but connect to the configured gateway instead."""
-        ask = self.http.get_bot_gateway
-
-        async def get_bot_gateway() -> Any:
-            shards, _discord_url, limits = await ask()
-            return shards, url, limits
-
-        self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         for name in extension_names():
@@ -229,6 +198,8 @@ class CirclesBot(commands.AutoShardedBot):
         # shard 0 syncs them and the others leave it alone.
         if self.sync_on_start and (self.shard_ids is None or 0 in self.shard_ids):
             await self.sync_commands(force=False)
+        # Registered (with its heartbeat) before any wake-up can claim: claims name their holder.
+        await self.services.liveness.start()
         self.services.scheduler.start()
 
     def on_ready_hook(self, hook: Callable[[], Awaitable[None]]) -> None:
@@ -240,8 +211,9 @@ class CirclesBot(commands.AutoShardedBot):
         log.info("ready: %d guilds on shards %s of %s", len(self.guilds), self.shard_ids, self.shard_count)
         # Hooks first: they bring the database up to date with Discord (e.g. answer messages found again
         # after a crash), and only then may overdue wake-ups (a close's summary) fire from the plan.
+        # Each hook on its own: one that fails (an unreadable thread) is logged and the others still run.
         for hook in self._ready_hooks:
-            await hook()
+            await run_isolated(f"ready hook {getattr(hook, '__qualname__', hook)}", hook)
         await self.services.planners.plan(PlanScope(owned_guilds=self.owns_guild))
 
     def owns_guild(self, guild_id: int) -> bool:

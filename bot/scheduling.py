@@ -9,11 +9,13 @@ stable (``standup-open:{circle_id}``), so planning again replaces rather than du
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -22,7 +24,21 @@ from bot import logs
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[..., Awaitable[None]]
+
+class WakeUp(ABC):
+    """A small frozen value naming one wake-up: what to do (its type's handler) and for whom (its fields).
+
+    Subclasses are ``@dataclass(frozen=True)`` and give ``job_id``, the stable id planning replaces by
+    (``standup-open:{circle_id}``), so planning the same wake-up twice keeps one job.
+    """
+
+    @property
+    @abstractmethod
+    def job_id(self) -> str: ...
+
+
+W = TypeVar("W", bound=WakeUp)
+Handler = Callable[[Any], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -40,12 +56,26 @@ Planner = Callable[[PlanScope], Awaitable[None]]
 
 
 class Scheduler(Protocol):
-    def register(self, name: str, handler: Handler) -> None: ...
-    def at(self, job_id: str, when: datetime, handler: str, **kwargs: Any) -> None: ...
+    def register(self, kind: type[W], handler: Callable[[W], Awaitable[None]]) -> None: ...
+    def at(self, wake: WakeUp, when: datetime) -> None: ...
     def cancel(self, job_id: str) -> None: ...
     def job_ids(self) -> list[str]: ...
     def start(self) -> None: ...
     def shutdown(self) -> None: ...
+
+
+async def run_isolated(what: str, step: Callable[[], Awaitable[None]], **context: Any) -> bool:
+    """Run one of several independent steps (a planner, a ready hook): a failure is logged with its
+    context and the caller goes on with the next, so one broken circle or thread never stops the rest."""
+    with logs.context(**{key: value for key, value in context.items() if value is not None}):
+        try:
+            await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; the others still run", what)
+            return False
+    return True
 
 
 class Planners:
@@ -59,7 +89,8 @@ class Planners:
 
     async def plan(self, scope: PlanScope) -> None:
         for planner in self._planners:
-            await planner(scope)
+            name = getattr(planner, "__qualname__", repr(planner))
+            await run_isolated(f"planner {name}", functools.partial(planner, scope), circle=scope.circle_id)
 
 
 def shard_owner(shard_count: int, shard_ids: Collection[int]) -> Callable[[int], bool]:
@@ -70,17 +101,20 @@ def shard_owner(shard_count: int, shard_ids: Collection[int]) -> Callable[[int],
 
 class _HandlerRegistry:
     def __init__(self) -> None:
-        self._handlers: dict[str, Handler] = {}
+        self._handlers: dict[type[WakeUp], Handler] = {}
 
-    def register(self, name: str, handler: Handler) -> None:
-        if name in self._handlers:
-            raise ValueError(f"handler {name!r} registered twice")
-        self._handlers[name] = handler
+    def register(self, kind: type[W], handler: Callable[[W], Awaitable[None]]) -> None:
+        if kind in self._handlers:
+            raise ValueError(f"a handler for {kind.__name__} is registered twice")
+        self._handlers[kind] = handler
 
-    async def run(self, job_id: str, handler: str, kwargs: dict[str, Any]) -> None:
-        with logs.context(inherit=False, job=job_id):
+    async def run(self, wake: WakeUp) -> None:
+        with logs.context(inherit=False, job=wake.job_id):
             try:
-                await self._handlers[handler](**kwargs)
+                handler = self._handlers.get(type(wake))
+                if handler is None:
+                    raise LookupError(f"no handler registered for {type(wake).__name__}")
+                await handler(wake)
             except asyncio.CancelledError:
                 # Only a shutdown cancels a wake-up; its claim (if any) is recovered after the restart.
                 log.info("scheduled job stopped by shutdown")
@@ -96,7 +130,8 @@ class APScheduler(_HandlerRegistry):
         super().__init__()
         self._scheduler = AsyncIOScheduler(timezone=UTC)
 
-    def at(self, job_id: str, when: datetime, handler: str, **kwargs: Any) -> None:
+    def at(self, wake: WakeUp, when: datetime) -> None:
+        job_id = wake.job_id
         if not self._scheduler.running:
             # Before start() APScheduler queues jobs without applying replace_existing (and job_ids()
             # would list duplicates): drop a queued wake-up with this id ourselves.
@@ -104,7 +139,7 @@ class APScheduler(_HandlerRegistry):
         self._scheduler.add_job(
             self.run,
             DateTrigger(run_date=when, timezone=UTC),
-            args=[job_id, handler, kwargs],
+            args=[wake],
             id=job_id,
             replace_existing=True,
             coalesce=True,
@@ -137,11 +172,11 @@ class FakeScheduler(_HandlerRegistry):
 
     def __init__(self) -> None:
         super().__init__()
-        self.jobs: dict[str, tuple[datetime, str, dict[str, Any]]] = {}
+        self.jobs: dict[str, tuple[datetime, WakeUp]] = {}
         self.running = False
 
-    def at(self, job_id: str, when: datetime, handler: str, **kwargs: Any) -> None:
-        self.jobs[job_id] = (when, handler, kwargs)
+    def at(self, wake: WakeUp, when: datetime) -> None:
+        self.jobs[wake.job_id] = (when, wake)
 
     def cancel(self, job_id: str) -> None:
         self.jobs.pop(job_id, None)
@@ -158,10 +193,10 @@ class FakeScheduler(_HandlerRegistry):
     async def run_due(self, now: datetime) -> list[str]:
         ran: list[str] = []
         while True:
-            due = sorted((when, job_id) for job_id, (when, _, _) in self.jobs.items() if when <= now)
+            due = sorted((when, job_id) for job_id, (when, _) in self.jobs.items() if when <= now)
             if not due:
                 return ran
             job_id = due[0][1]
-            _, handler, kwargs = self.jobs.pop(job_id)
-            await self.run(job_id, handler, kwargs)
+            _, wake = self.jobs.pop(job_id)
+            await self.run(wake)
             ran.append(job_id)

@@ -8,6 +8,9 @@ from bot.circles.activity import ActivitySource
 from bot.circles.service import CircleService
 from bot.clock import Clock
 from bot.db import Database
+from bot.db.claims import Claims
+from bot.db.liveness import Liveness
+from bot.privacy.registry import MemberDataRegistry
 from bot.profiles.service import ProfileService
 from bot.scheduling import Planners, Scheduler
 from bot.standups.service import StandupService
@@ -19,22 +22,41 @@ class Services:
     clock: Clock
     scheduler: Scheduler
     planners: Planners
+    liveness: Liveness
+    claims: Claims
     circles: CircleService
     profiles: ProfileService
     standups: StandupService
     # Features add a source each, so `/circle list` and `/circle info` can say what runs in a circle.
     activity_sources: list[ActivitySource] = field(default_factory=list)
+    # Every service that keeps per-member data adds its export and forget here, for `/privacy`.
+    member_data: MemberDataRegistry = field(default_factory=MemberDataRegistry)
 
     @classmethod
     def build(cls, db: Database, clock: Clock, scheduler: Scheduler) -> Services:
+        liveness = Liveness(db, clock)
+        claims = Claims(db, clock, liveness)
         circles = CircleService(db, clock)
         profiles = ProfileService(db, clock)
-        return cls(
+        standups = StandupService(db, clock, scheduler, claims, circles, profiles)
+        services = cls(
             db=db,
             clock=clock,
             scheduler=scheduler,
             planners=Planners(),
+            liveness=liveness,
+            claims=claims,
             circles=circles,
             profiles=profiles,
-            standups=StandupService(db, clock, scheduler, circles, profiles),
+            standups=standups,
         )
+        data = services.member_data
+        data.register("circles", tables=["circle_members"], export=circles.export_member, forget=circles.forget_member)
+        data.register("profile", tables=["profiles"], export=profiles.export_member, forget=profiles.forget_member)
+        data.register(
+            "standups",
+            tables=["standup_answers", "standup_occurrences"],
+            export=standups.answers.export_member,
+            forget=standups.answers.forget_member,
+        )
+        return services

@@ -301,7 +301,7 @@ class CircleService:
             )
             return {"circles": [{"circle": name, "joined_at": joined.isoformat()} for name, joined in rows.all()]}
 
-    async def forget_member(self, guild_id: int, user_id: int) -> None:
+    async def forget_member(self, guild_id: int, user_id: int) -> list[tuple[int, int]]:
         try:
             async with self.db.transaction() as session:
                 await session.execute(
@@ -309,6 +309,7 @@ class CircleService:
                 )
         finally:
             self._changed(guild_id)  # after the commit, so no reader caches the old state
+        return []  # memberships are never shown in a message of their own
 
     async def _hosts_any_circle(self, actor: Actor) -> bool:
         if not actor.role_ids:

@@ -166,9 +166,10 @@ class ProfileService:
             }
         }
 
-    async def forget_member(self, guild_id: int, user_id: int) -> None:
+    async def forget_member(self, guild_id: int, user_id: int) -> list[tuple[int, int]]:
         async with self.db.transaction() as session:
             await session.execute(delete(Profile).where(Profile.guild_id == guild_id, Profile.user_id == user_id))
+        return []  # profiles are never shown in a message
 
     async def _update(self, guild_id: int, user_id: int, **changes: Any) -> ProfileView:
         async with self.db.transaction() as session:

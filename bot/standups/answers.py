@@ -19,22 +19,20 @@ from bot.circles.models import Circle, CircleMember
 from bot.circles.service import CircleService
 from bot.clock import Clock
 from bot.db import Database
+from bot.db.claims import OccurrenceStatus as Status
 from bot.db.engine import upsert
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.profiles.service import ProfileService
 from bot.standups import questions as q
 from bot.standups.common import (
-    STATUS_CLAIMED,
-    STATUS_MISSED,
-    STATUS_OPEN,
     OpenStandup,
     load_circle,
     schedule_view,
 )
 from bot.standups.models import StandupAnswer, StandupOccurrence, StandupSchedule
+from bot.standups.results import AnswerForm, AnswerPosted, HistoryEntry
 from bot.standups.schedule import next_opening
 from bot.standups.streaks import Outcome, streak
-from bot.standups.views import AnswerForm, AnswerPosted, HistoryEntry
 
 HISTORY_MAX_DAYS = 90
 MESSAGE_ID_BATCH_SECONDS = 0.25
@@ -184,7 +182,7 @@ class StandupAnswers:
             rows = await session.execute(
                 select(StandupOccurrence.guild_id, StandupOccurrence.thread_id, StandupAnswer.user_id, StandupAnswer.id)
                 .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
-                .where(StandupOccurrence.status == STATUS_OPEN, StandupAnswer.message_id.is_(None))
+                .where(StandupOccurrence.status == Status.OPEN, StandupAnswer.message_id.is_(None))
             )
             found: dict[int, dict[int, int]] = {}
             for guild_id, thread_id, user_id, answer_id in rows:
@@ -286,6 +284,13 @@ class StandupAnswers:
             await session.execute(
                 delete(StandupAnswer).where(StandupAnswer.guild_id == guild_id, StandupAnswer.user_id == user_id)
             )
+            # Days the member was excused (away) keep no trace of them either. A JSON list cannot be
+            # filtered portably in SQL; this runs once per forget, over this guild's standups only.
+            for occurrence in await session.scalars(
+                select(StandupOccurrence).where(StandupOccurrence.guild_id == guild_id)
+            ):
+                if user_id in (occurrence.excused or []):
+                    occurrence.excused = [uid for uid in occurrence.excused if uid != user_id]
         return [(t, m) for t, m in rows if t is not None and m is not None]
 
     # ----- helpers --------------------------------------------------------------------------------------
@@ -302,7 +307,7 @@ class StandupAnswers:
             await load_circle(session, guild_id, circle_id)
             occurrence = await session.scalar(
                 select(StandupOccurrence)
-                .where(StandupOccurrence.circle_id == circle_id, StandupOccurrence.status != STATUS_MISSED)
+                .where(StandupOccurrence.circle_id == circle_id, StandupOccurrence.status != Status.MISSED)
                 .order_by(StandupOccurrence.opens_at.desc())
                 .limit(1)
             )
@@ -310,10 +315,10 @@ class StandupAnswers:
                 raise NotFound(await self._not_open_message(session, circle_id, now, "No standup is open"))
         # A claimed standup whose thread exists is opening right now (its message may already be out,
         # the status not yet "open"): answering it is fine, the answer lands in that thread.
-        opening = occurrence.status == STATUS_CLAIMED and occurrence.thread_id is not None
-        if (occurrence.status == STATUS_OPEN or opening) and now < occurrence.closes_at:
+        opening = occurrence.status == Status.CLAIMED and occurrence.thread_id is not None
+        if (occurrence.status == Status.OPEN or opening) and now < occurrence.closes_at:
             return occurrence
-        if occurrence.status == STATUS_CLAIMED:
+        if occurrence.status == Status.CLAIMED:
             raise Conflict("Today's standup is just opening: try again in a moment.")
         raise Conflict(
             await self._not_open_message(
@@ -367,9 +372,9 @@ async def member_streak(session: AsyncSession, guild_id: int, user_id: int, circ
     for occ_id, status, excused, closes_at, opens_at in occurrences:
         if occ_id in answered:
             outcomes.append(Outcome.ANSWERED)
-        elif status in (STATUS_MISSED, STATUS_CLAIMED) or user_id in (excused or []):
+        elif status in (Status.MISSED, Status.CLAIMED) or user_id in (excused or []):
             outcomes.append(Outcome.NEUTRAL)
-        elif status == STATUS_OPEN and now < closes_at:
+        elif status == Status.OPEN and now < closes_at:
             outcomes.append(Outcome.PENDING)
         elif joined is not None and opens_at < joined:
             outcomes.append(Outcome.NEUTRAL)

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.circles.models import Circle
 from bot.errors import NotFound
 from bot.standups.models import StandupOccurrence, StandupSchedule
-from bot.standups.views import ScheduleView
+from bot.standups.results import ScheduleView
 from bot.timeparse import mask_to_days
-
-# A claim whose opening (or close) never finished — the process died mid-way — may be taken over after this.
-CLAIM_LEASE = timedelta(minutes=2)
-STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSED, STATUS_MISSED = "claimed", "open", "closed", "missed"
-# Closing: the close is claimed (no more answers) but the summary is not posted yet.
-STATUS_CLOSING = "closing"
-LIVE = (STATUS_CLAIMED, STATUS_OPEN, STATUS_CLOSING)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, SmallInteger, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base, Snowflake, UTCDateTime
+from bot.db.claims import Claimable
+from bot.privacy.registry import MEMBER_IDS
 
 
 class StandupSchedule(Base):
@@ -31,7 +33,7 @@ class StandupSkip(Base):
     local_date: Mapped[date] = mapped_column(Date, primary_key=True)
 
 
-class StandupOccurrence(Base):
+class StandupOccurrence(Claimable, Base):
     """One standup of one circle on one local day. The unique (circle, day) row is the exactly-once claim."""
 
     __tablename__ = "standup_occurrences"
@@ -48,9 +50,8 @@ class StandupOccurrence(Base):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     questions: Mapped[list[str]] = mapped_column(JSON)
-    # claimed → open → closed, or missed (its window passed while the bot was down: never opened late).
-    status: Mapped[str] = mapped_column(String(10))
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # status (Claimable): claimed → open → closing → closed, or missed (its window passed while the bot
+    # was down: never opened late).
     channel_id: Mapped[int] = mapped_column(Snowflake)
     thread_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     message_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
@@ -58,7 +59,7 @@ class StandupOccurrence(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     summary_message_id: Mapped[int | None] = mapped_column(Snowflake, nullable=True)
     # Members away on the day, recorded at close: their day is neutral for streaks.
-    excused: Mapped[list[int]] = mapped_column(JSON, default=list)
+    excused: Mapped[list[int]] = mapped_column(JSON, default=list, info={MEMBER_IDS: True})
 
 
 class StandupAnswer(Base):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot import logs
 from bot.actors import Actor
 
 if TYPE_CHECKING:
@@ -63,16 +65,25 @@ async def reply(
 Callback = Callable[[Any, discord.Interaction[Any]], Coroutine[Any, Any, None]]
 
 
+@contextlib.asynccontextmanager
+async def component_errors(interaction: discord.Interaction[Any]) -> AsyncIterator[None]:
+    """Around a button's or modal's work: log lines carry guild, user and custom id, and any error
+    goes to the one error path (discord.py only logs a component's errors; we answer the user)."""
+    from bot.client import interaction_fields, report_error
+
+    with logs.context(inherit=False, **interaction_fields(interaction)):
+        try:
+            yield
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
 def routes_errors(callback: Callback) -> Callback:
-    """For button and dynamic-item callbacks: discord.py only logs their errors, we answer the user."""
+    """For button and dynamic-item callbacks: see ``component_errors``."""
 
     @functools.wraps(callback)
     async def wrapper(self: Any, interaction: discord.Interaction[Any]) -> None:
-        from bot.client import report_error
-
-        try:
+        async with component_errors(interaction):
             await callback(self, interaction)
-        except Exception as exc:
-            await report_error(interaction, exc)
 
     return wrapper

@@ -8,10 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import report_error
 from bot.timeparse import parse_days, parse_hhmm, parse_local_date
 from cogs._common.circle_option import complete_circle, complete_timezone
-from cogs._common.interactions import Interaction, actor_of, reply
+from cogs._common.interactions import Interaction, actor_of, component_errors, reply
 from cogs.standups import _render
 from cogs.standups._posting import AnswerReplies, post_answer
 from cogs.standups._views import MODAL_RE, AnswerModal, answers_in_order, submitted_values
@@ -40,10 +39,8 @@ class StandupsCog(commands.GroupCog, group_name="standup", group_description="As
         if match is None:
             return
         answers = answers_in_order(submitted_values(interaction.data))
-        try:
+        async with component_errors(interaction):
             await post_answer(interaction, int(match["occ"]), answers, self.answer_replies)
-        except Exception as exc:
-            await report_error(interaction, exc)
 
     @app_commands.command(name="schedule", description="(host) Open a standup thread on a schedule")
     @app_commands.describe(
@@ -69,7 +66,7 @@ class StandupsCog(commands.GroupCog, group_name="standup", group_description="As
     ) -> None:
         open_time, day_set = parse_hhmm(time), parse_days(days)
         target = await self.circles.resolve(interaction.guild_id or 0, circle)
-        change = await self.standups.set_schedule(
+        change = await self.standups.schedules.set_schedule(
             actor_of(interaction),
             target.id,
             open_time=open_time,
@@ -85,14 +82,14 @@ class StandupsCog(commands.GroupCog, group_name="standup", group_description="As
     @app_commands.autocomplete(circle=complete_circle)
     async def pause(self, interaction: Interaction, circle: str | None = None) -> None:
         target = await self.circles.resolve(interaction.guild_id or 0, circle)
-        change = await self.standups.set_paused(actor_of(interaction), target.id, True)
+        change = await self.standups.schedules.set_paused(actor_of(interaction), target.id, True)
         await reply(interaction, _render.schedule_saved(change))
 
     @app_commands.command(name="resume", description="(host) Start opening standups again")
     @app_commands.autocomplete(circle=complete_circle)
     async def resume(self, interaction: Interaction, circle: str | None = None) -> None:
         target = await self.circles.resolve(interaction.guild_id or 0, circle)
-        change = await self.standups.set_paused(actor_of(interaction), target.id, False)
+        change = await self.standups.schedules.set_paused(actor_of(interaction), target.id, False)
         await reply(interaction, _render.schedule_saved(change))
 
     @app_commands.command(name="skip", description="(host) No standup on a day (a holiday); streaks unaffected")
@@ -103,7 +100,7 @@ class StandupsCog(commands.GroupCog, group_name="standup", group_description="As
         target = await self.circles.resolve(guild_id, circle)
         today = await self.bot.services.profiles.local_today(guild_id, interaction.user.id)
         day = parse_local_date(date, today)
-        change = await self.standups.skip(actor_of(interaction), target.id, day)
+        change = await self.standups.schedules.skip(actor_of(interaction), target.id, day)
         await reply(
             interaction, f"No standup on **{day:%a %d %b}**; streaks are unaffected.\n" + _render.schedule_saved(change)
         )

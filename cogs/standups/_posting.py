@@ -6,18 +6,20 @@ never loses data, and a retry never doubles a post (the service's claims see to 
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import discord
-from discord.http import handle_message_parameters
-from discord.webhook.async_ import async_context, interaction_message_response_params
 
-from bot.scheduling import PlanScope
+from bot.checkpoints import Step, checkpoint
+from bot.discord_seams import archive_thread, start_public_thread
+from bot.scheduling import PlanScope, run_isolated
+from bot.standups.results import AnswerPosted, OpeningClaim
 from bot.standups.schedule import thread_name
-from bot.standups.views import AnswerPosted, OpeningClaim
+from bot.standups.wakeups import StandupClose, StandupOpening, StandupReminder
 from bot.timefmt import discord_ts
 from cogs._common.interactions import mentions_only
 from cogs.standups import _render
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
-THREAD_ARCHIVE_MINUTES: Literal[1440] = 1440
 # Interaction tokens work for 15 minutes; stop a minute early (the reply came a little after the interaction).
 TOKEN_USE_SECONDS = 14 * 60
 # A thread of ours with today's name, made at most this long before the slot opened, is today's thread.
@@ -38,44 +39,65 @@ _GRACE = timedelta(minutes=1)
 class StandupPoster:
     def __init__(self, bot: CirclesBot) -> None:
         self.bot = bot
-        self.service = bot.services.standups
+        self.lifecycle = bot.services.standups.lifecycle
+        self.planner = bot.services.standups.planner
+        self.answers = bot.services.standups.answers
 
-    async def open(self, circle_id: int, local_date: str) -> None:
+    async def open(self, wake: StandupOpening) -> None:
         opened = False
         try:
-            opened = await self._open(circle_id, local_date)
+            opened = await self._open(wake.circle_id, wake.local_date)
         finally:
             if not opened:
                 # Not due, done elsewhere, or Discord refused: still plan what comes next (the next
-                # opening, or a recovery of this one once its claim's lease runs out).
-                await self.service.plan(PlanScope(owned_guilds=self.bot.owns_guild, circle_id=circle_id))
+                # opening, or a recovery of this one once its claim may be taken over).
+                await self.planner.plan(PlanScope(owned_guilds=self.bot.owns_guild, circle_id=wake.circle_id))
 
-    async def _open(self, circle_id: int, local_date: str) -> bool:
-        """True when the standup is open (mark_open has planned its reminder, close and the next one)."""
-        claim = await self.service.claim_opening(circle_id, date.fromisoformat(local_date))
+    async def _open(self, circle_id: int, local_date: date) -> bool:
+        """True when the standup is open (mark_open has planned its reminder, close and the next one).
+
+        Thread, then opening message, each recorded before the next step (bot/checkpoints.py), so a
+        takeover after a crash at any point finds what exists and never makes it twice.
+        """
+        claim = await self.lifecycle.claim_opening(circle_id, local_date)
         if claim is None:
             return False
-        # A recovered claim may find the thread or the message made before the crash but not recorded.
-        thread_id = claim.thread_id or (self._existing_thread(claim) if claim.recovered else None)
-        if thread_id is None:
-            thread = await self.bot.http.start_thread_without_message(
-                claim.channel_id,
-                name=thread_name(claim.local_date),
-                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
-                type=discord.ChannelType.public_thread.value,
-                reason="Daily standup",
-            )
-            thread_id = int(thread["id"])
-            await self.service.record_thread(claim.occurrence_id, thread_id)
-        # Only a recovered claim can carry a thread id; a message may have gone out before the crash.
-        message_id = claim.message_id or (await self._existing_opening(thread_id, claim) if claim.thread_id else None)
-        if message_id is None:
-            message = await self.bot.get_partial_messageable(thread_id).send(
+
+        async def create_thread() -> int:
+            return await start_public_thread(self.bot, claim.channel_id, thread_name(claim.local_date), "Daily standup")
+
+        async def find_thread() -> int | None:
+            return self._existing_thread(claim)
+
+        thread = await checkpoint(
+            Step(
+                "thread",
+                claim.thread_id,
+                create_thread,
+                functools.partial(self.lifecycle.record_thread, claim.occurrence_id),
+                find_thread,
+            ),
+            recovering=claim.recovered,
+        )
+
+        async def post_opening() -> int:
+            message = await self.bot.get_partial_messageable(thread.id).send(
                 embed=_render.opening(claim), view=post_view(claim.occurrence_id), allowed_mentions=NO_PINGS
             )
-            message_id = message.id
-        await self.service.mark_open(claim, thread_id, message_id)
-        log.info("standup opened: circle %s (guild %s), thread %s", claim.circle_id, claim.guild_id, thread_id)
+            return message.id
+
+        async def record_opening(message_id: int) -> None:
+            await self.lifecycle.mark_open(claim, thread.id, message_id)
+
+        async def find_opening() -> int | None:
+            return await self._existing_opening(thread.id, claim)
+
+        # A thread made just now holds no opening yet: only look for one in a thread that existed before.
+        await checkpoint(
+            Step("opening message", claim.message_id, post_opening, record_opening, find_opening),
+            recovering=claim.recovered and not thread.created,
+        )
+        log.info("standup opened: circle %s (guild %s), thread %s", claim.circle_id, claim.guild_id, thread.id)
         return True
 
     async def _existing_opening(self, thread_id: int, claim: OpeningClaim) -> int | None:
@@ -106,21 +128,27 @@ class StandupPoster:
 
     async def reconcile(self) -> None:
         """After a restart, find answer messages whose ids were not written yet, by their author link."""
-        lost = await self.service.answers.unrecorded_answer_messages(self.bot.owns_guild)
+        lost = await self.answers.unrecorded_answer_messages(self.bot.owns_guild)
         for thread_id, answers in lost.items():
-            if self.bot.user is None:
-                return
-            async for message in self.bot.get_partial_messageable(thread_id).history(limit=100):
-                if message.author.id != self.bot.user.id or not message.embeds:
-                    continue
-                link = message.embeds[0].author.url or ""
-                user_id = int(link.rsplit("/", 1)[1]) if link.startswith(_render.member_url(0)[:-1]) else None
-                if user_id is not None and user_id in answers:
-                    await self.service.answers.record_answer_message(answers.pop(user_id), message.id)
-        await self.service.answers.flush_message_ids()
+            # One unreadable thread (deleted, or no access any more) must not stop the others.
+            await run_isolated(
+                "finding answer messages", functools.partial(self._find_answers, thread_id, answers), thread=thread_id
+            )
+        await self.answers.flush_message_ids()
 
-    async def remind(self, occurrence_id: int) -> None:
-        claim = await self.service.claim_reminder(occurrence_id)
+    async def _find_answers(self, thread_id: int, answers: dict[int, int]) -> None:
+        if self.bot.user is None:
+            return
+        async for message in self.bot.get_partial_messageable(thread_id).history(limit=100):
+            if message.author.id != self.bot.user.id or not message.embeds:
+                continue
+            link = message.embeds[0].author.url or ""
+            user_id = int(link.rsplit("/", 1)[1]) if link.startswith(_render.member_url(0)[:-1]) else None
+            if user_id is not None and user_id in answers:
+                await self.answers.record_answer_message(answers.pop(user_id), message.id)
+
+    async def remind(self, wake: StandupReminder) -> None:
+        claim = await self.lifecycle.claim_reminder(wake.occurrence_id)
         if claim is None or not claim.user_ids:
             return
         await self.bot.get_partial_messageable(claim.thread_id).send(
@@ -128,8 +156,8 @@ class StandupPoster:
             allowed_mentions=mentions_only(claim.user_ids),
         )
 
-    async def close(self, occurrence_id: int) -> None:
-        summary = await self.service.claim_close(occurrence_id)
+    async def close(self, wake: StandupClose) -> None:
+        summary = await self.lifecycle.claim_close(wake.occurrence_id)
         if summary is None or summary.thread_id is None:
             return
         try:
@@ -138,10 +166,10 @@ class StandupPoster:
             )
         except discord.HTTPException:
             # The close stays claimed; once its lease runs out a later wake-up posts the summary.
-            await self.service.plan(PlanScope(owned_guilds=self.bot.owns_guild, circle_id=summary.circle_id))
+            await self.planner.plan(PlanScope(owned_guilds=self.bot.owns_guild, circle_id=summary.circle_id))
             raise
-        await self.service.record_summary(occurrence_id, message.id)
-        await self.bot.http.edit_channel(summary.thread_id, archived=True, reason="Standup closed")
+        await self.lifecycle.record_summary(wake.occurrence_id, message.id)
+        await archive_thread(self.bot, summary.thread_id, "Standup closed")
 
 
 class AnswerReplies:
@@ -226,35 +254,16 @@ async def _replace(
 async def _reply_embed(interaction: discord.Interaction[CirclesBot], embed: discord.Embed) -> int:
     """Reply to the interaction with a public embed; the reply's message id.
 
-    This is discord.py's ``InteractionResponse.send_message`` without its last step, building an
-    ``InteractionMessage`` from the reply (parsing our own embed back), which nothing here reads: on the
-    answer path that parse was about 0.05–0.1 ms of the bot's CPU per answer (bench/interactions). The
-    pieces are discord.py's own; the e2e tests go through this path, so a discord.py change shows there.
+    Discord sends the reply's id with the callback response (``with_response``), which discord.py's
+    ``send_message`` returns; asking for the reply is the fallback.
     """
-    params = interaction_message_response_params(
-        type=discord.InteractionResponseType.channel_message.value,
-        embed=embed,
-        allowed_mentions=NO_PINGS,
-        previous_allowed_mentions=interaction.client.allowed_mentions,
-    )
-    http = interaction.client.http
-    data = await async_context.get().create_interaction_response(
-        interaction.id,
-        interaction.token,
-        session=interaction._session,
-        proxy=http.proxy,
-        proxy_auth=http.proxy_auth,
-        params=params,
-    )
-    interaction.response._response_type = discord.InteractionResponseType.channel_message  # it is done
-    message_id = data.get("interaction", {}).get("response_message_id")
-    # Discord sends the reply's id with the callback (with_response); asking for the reply is the fallback.
-    return int(message_id) if message_id else (await interaction.original_response()).id
+    callback = await interaction.response.send_message(embed=embed, allowed_mentions=NO_PINGS)
+    if callback.message_id is not None:
+        return callback.message_id
+    return (await interaction.original_response()).id
 
 
 async def _post_embed(bot: CirclesBot, channel_id: int, embed: discord.Embed) -> int:
-    """Post an embed; its message id. The plain HTTP call skips building a Message object from the
-    reply, which nothing here reads: this runs for every answer, the bot's hottest path."""
-    with handle_message_parameters(embed=embed, allowed_mentions=NO_PINGS) as params:
-        data = await bot.http.send_message(channel_id, params=params)
-    return int(data["id"])
+    """Post an embed; its message id."""
+    message = await bot.get_partial_messageable(channel_id).send(embed=embed, allowed_mentions=NO_PINGS)
+    return message.id

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import discord
 
+from bot.standups.results import AnswerPosted, CloseSummary, HistoryEntry, OpeningClaim, ScheduleChange
 from bot.standups.schedule import thread_name
-from bot.standups.views import AnswerPosted, CloseSummary, HistoryEntry, OpeningClaim, ScheduleChange
 from bot.timefmt import discord_ts
 from bot.timeparse import format_days, format_hhmm
 

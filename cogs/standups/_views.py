@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.standups.questions import ANSWER_MAX
+from bot.standups.results import AnswerForm
 from bot.standups.schedule import thread_name
-from bot.standups.views import AnswerForm
 from cogs._common.interactions import routes_errors
 
 if TYPE_CHECKING:

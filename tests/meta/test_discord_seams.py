@@ -1,4 +1,4 @@
-"""What bot.client.point_at_endpoints relies on inside discord.py: this fails if an upgrade removes it.
+"""What bot/discord_seams.py relies on inside discord.py: this fails if an upgrade removes it.
 
 DISCORD_API_BASE and DISCORD_GATEWAY_URL work by setting ``discord.http.Route.BASE`` (read for every REST
 request, including ``GET /gateway/bot``, which tells an automatically sharded client where the gateway is) and
@@ -19,7 +19,8 @@ import discord.shard
 import pytest
 import yarl
 
-from bot.client import point_at_endpoints
+from bot.discord_seams import pace_requests, point_at_endpoints
+from bot.pacing import Pacer
 
 API_BASE = "http://127.0.0.1:8555/api/v10"
 GATEWAY = "ws://127.0.0.1:8555/gateway"
@@ -100,3 +101,34 @@ def test_the_originals_are_restored() -> None:
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     assert base == "https://discord.com/api/v10"
     assert gateway == yarl.URL("wss://gateway.discord.gg/")
+
+
+def test_the_http_client_methods_the_seams_wrap_or_call_exist() -> None:
+    # pace_requests wraps HTTPClient.request; use_gateway wraps get_bot_gateway; threads by id alone.
+    http = discord.http.HTTPClient
+    assert inspect.iscoroutinefunction(http.request)
+    assert list(inspect.signature(http.request).parameters)[:2] == ["self", "route"]
+    start = inspect.signature(http.start_thread_without_message).parameters
+    assert {"channel_id", "name", "auto_archive_duration", "type", "reason"} <= set(start)
+    edit = inspect.signature(http.edit_channel).parameters
+    assert {"channel_id", "reason"} <= set(edit)
+
+
+async def test_pace_requests_waits_for_the_pacer_except_on_interaction_routes() -> None:
+    http = discord.http.HTTPClient(loop=None)  # type: ignore[arg-type]  # no request is really sent
+    sent: list[str] = []
+    acquired: list[bool] = []
+
+    async def request(route: discord.http.Route, **_: Any) -> None:
+        sent.append(route.path)
+
+    class CountingPacer(Pacer):
+        async def acquire(self) -> None:
+            acquired.append(True)
+
+    http.request = request  # type: ignore[method-assign]
+    pace_requests(http, CountingPacer())
+    await http.request(discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=1))
+    await http.request(discord.http.Route("POST", "/interactions/{i}/{t}/callback", i=1, t="x"))
+    assert sent == ["/channels/{channel_id}/messages", "/interactions/{i}/{t}/callback"]
+    assert acquired == [True]

@@ -1,33 +1,66 @@
-"""The scheduler seam: the fake for tests, the real APScheduler adapter, planners and the shard rule."""
+"""The scheduler seam: typed wake-ups, the fake for tests, the real APScheduler adapter, planners, shards."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot import logs
-from bot.scheduling import APScheduler, FakeScheduler, Planners, PlanScope, Scheduler, shard_owner
+from bot.scheduling import (
+    APScheduler,
+    FakeScheduler,
+    Planners,
+    PlanScope,
+    Scheduler,
+    WakeUp,
+    run_isolated,
+    shard_owner,
+)
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Ping(WakeUp):
+    key: str
+    value: int = 0
+
+    @property
+    def job_id(self) -> str:
+        return self.key
+
+
+@dataclass(frozen=True)
+class Pong(WakeUp):
+    key: str
+
+    @property
+    def job_id(self) -> str:
+        return f"pong:{self.key}"
+
+
+@dataclass(frozen=True)
+class Unhandled(WakeUp):
+    @property
+    def job_id(self) -> str:
+        return "unhandled"
+
+
 class Recorder:
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.calls: list[WakeUp] = []
         self.contexts: list[dict[str, Any] | None] = []
         self.fired = asyncio.Event()
 
-    def handler(self, name: str) -> Any:
-        async def handle(**kwargs: Any) -> None:
-            self.calls.append((name, kwargs))
-            self.contexts.append(logs.log_context.get())
-            self.fired.set()
-
-        return handle
+    async def handle(self, wake: Any) -> None:
+        self.calls.append(wake)
+        self.contexts.append(logs.log_context.get())
+        self.fired.set()
 
 
 # --- FakeScheduler ---------------------------------------------------------------------------------
@@ -36,15 +69,15 @@ class Recorder:
 async def test_fake_runs_due_jobs_in_time_order() -> None:
     scheduler = FakeScheduler()
     seen = Recorder()
-    scheduler.register("open", seen.handler("open"))
-    scheduler.at("c", T0 + timedelta(minutes=3), "open", circle_id=3)
-    scheduler.at("a", T0 + timedelta(minutes=1), "open", circle_id=1)
-    scheduler.at("b", T0 + timedelta(minutes=2), "open", circle_id=2)
-    scheduler.at("later", T0 + timedelta(hours=1), "open", circle_id=9)
+    scheduler.register(Ping, seen.handle)
+    scheduler.at(Ping("c", 3), T0 + timedelta(minutes=3))
+    scheduler.at(Ping("a", 1), T0 + timedelta(minutes=1))
+    scheduler.at(Ping("b", 2), T0 + timedelta(minutes=2))
+    scheduler.at(Ping("later", 9), T0 + timedelta(hours=1))
 
     assert await scheduler.run_due(T0) == []
     assert await scheduler.run_due(T0 + timedelta(minutes=5)) == ["a", "b", "c"]
-    assert [kwargs["circle_id"] for _, kwargs in seen.calls] == [1, 2, 3]
+    assert seen.calls == [Ping("a", 1), Ping("b", 2), Ping("c", 3)]
     # Ran jobs are gone; the later one waits.
     assert scheduler.job_ids() == ["later"]
     assert await scheduler.run_due(T0 + timedelta(minutes=5)) == []
@@ -55,19 +88,31 @@ async def test_fake_runs_due_jobs_in_time_order() -> None:
 async def test_fake_replaces_a_job_with_the_same_id() -> None:
     scheduler = FakeScheduler()
     seen = Recorder()
-    scheduler.register("open", seen.handler("open"))
-    scheduler.at("standup-open:1", T0 + timedelta(minutes=1), "open", version=1)
-    scheduler.at("standup-open:1", T0 + timedelta(minutes=2), "open", version=2)
+    scheduler.register(Ping, seen.handle)
+    scheduler.at(Ping("standup-open:1", 1), T0 + timedelta(minutes=1))
+    scheduler.at(Ping("standup-open:1", 2), T0 + timedelta(minutes=2))
     assert scheduler.job_ids() == ["standup-open:1"]
     assert await scheduler.run_due(T0 + timedelta(minutes=1)) == []  # the first time was replaced
     assert await scheduler.run_due(T0 + timedelta(minutes=2)) == ["standup-open:1"]
-    assert seen.calls == [("open", {"version": 2})]
+    assert seen.calls == [Ping("standup-open:1", 2)]
+
+
+async def test_each_kind_of_wake_up_goes_to_its_own_handler() -> None:
+    scheduler = FakeScheduler()
+    pings, pongs = Recorder(), Recorder()
+    scheduler.register(Ping, pings.handle)
+    scheduler.register(Pong, pongs.handle)
+    scheduler.at(Ping("x"), T0)
+    scheduler.at(Pong("x"), T0)  # another kind: its own job id, both kept
+    assert scheduler.job_ids() == ["pong:x", "x"]
+    await scheduler.run_due(T0)
+    assert pings.calls == [Ping("x")] and pongs.calls == [Pong("x")]
 
 
 async def test_fake_cancel_and_start_stop() -> None:
     scheduler = FakeScheduler()
-    scheduler.register("open", Recorder().handler("open"))
-    scheduler.at("x", T0, "open")
+    scheduler.register(Ping, Recorder().handle)
+    scheduler.at(Ping("x"), T0)
     scheduler.cancel("x")
     scheduler.cancel("never-there")  # cancelling nothing is fine
     assert scheduler.job_ids() == []
@@ -82,44 +127,54 @@ async def test_fake_runs_jobs_a_handler_schedules_when_they_are_due() -> None:
     scheduler = FakeScheduler()
     seen = Recorder()
 
-    async def open_then_close(**_: Any) -> None:
-        scheduler.at("close", T0 + timedelta(minutes=1), "close")
-        scheduler.at("tomorrow", T0 + timedelta(days=1), "close")
+    async def open_then_close(_: Ping) -> None:
+        scheduler.at(Pong("close"), T0 + timedelta(minutes=1))
+        scheduler.at(Pong("tomorrow"), T0 + timedelta(days=1))
 
-    scheduler.register("open", open_then_close)
-    scheduler.register("close", seen.handler("close"))
-    scheduler.at("open", T0, "open")
-    assert await scheduler.run_due(T0 + timedelta(minutes=1)) == ["open", "close"]
-    assert scheduler.job_ids() == ["tomorrow"]
+    scheduler.register(Ping, open_then_close)
+    scheduler.register(Pong, seen.handle)
+    scheduler.at(Ping("open"), T0)
+    assert await scheduler.run_due(T0 + timedelta(minutes=1)) == ["open", "pong:close"]
+    assert scheduler.job_ids() == ["pong:tomorrow"]
 
 
 async def test_a_failing_handler_is_logged_and_later_jobs_still_run(caplog: pytest.LogCaptureFixture) -> None:
     scheduler = FakeScheduler()
     seen = Recorder()
 
-    async def broken(**_: Any) -> None:
+    async def broken(_: Pong) -> None:
         raise RuntimeError("database went away")
 
-    scheduler.register("broken", broken)
-    scheduler.register("fine", seen.handler("fine"))
-    scheduler.at("1-broken", T0, "broken")
-    scheduler.at("2-fine", T0 + timedelta(seconds=1), "fine")
-    scheduler.at("3-unknown-handler", T0 + timedelta(seconds=2), "nobody-registered-this")
-    scheduler.at("4-fine", T0 + timedelta(seconds=3), "fine")
+    scheduler.register(Pong, broken)
+    scheduler.register(Ping, seen.handle)
+    scheduler.at(Pong("1-broken"), T0)
+    scheduler.at(Ping("2-fine"), T0 + timedelta(seconds=1))
+    scheduler.at(Unhandled(), T0 + timedelta(seconds=2))
+    scheduler.at(Ping("4-fine"), T0 + timedelta(seconds=3))
     with caplog.at_level(logging.ERROR, logger="bot.scheduling"):
         ran = await scheduler.run_due(T0 + timedelta(minutes=1))
-    assert ran == ["1-broken", "2-fine", "3-unknown-handler", "4-fine"]
-    assert [name for name, _ in seen.calls] == ["fine", "fine"]
+    assert ran == ["pong:1-broken", "2-fine", "unhandled", "4-fine"]
+    assert seen.calls == [Ping("2-fine"), Ping("4-fine")]
     failures = [r for r in caplog.records if r.name == "bot.scheduling"]
     assert [r.getMessage() for r in failures] == ["scheduled job failed", "scheduled job failed"]
     assert failures[0].exc_info is not None and "database went away" in str(failures[0].exc_info[1])
+    assert failures[1].exc_info is not None and "no handler registered for Unhandled" in str(failures[1].exc_info[1])
 
 
-def test_a_handler_name_can_be_registered_once() -> None:
+def test_a_kind_of_wake_up_can_be_registered_once() -> None:
     scheduler = FakeScheduler()
-    scheduler.register("open", Recorder().handler("open"))
+    scheduler.register(Ping, Recorder().handle)
     with pytest.raises(ValueError, match="registered twice"):
-        scheduler.register("open", Recorder().handler("open"))
+        scheduler.register(Ping, Recorder().handle)
+
+
+def test_a_wake_up_without_a_job_id_cannot_exist() -> None:
+    @dataclass(frozen=True)
+    class Nameless(WakeUp):
+        value: int
+
+    with pytest.raises(TypeError):
+        Nameless(1)  # type: ignore[abstract]
 
 
 def test_both_schedulers_satisfy_the_protocol() -> None:
@@ -134,20 +189,14 @@ def test_both_schedulers_satisfy_the_protocol() -> None:
 
 async def test_apscheduler_fires_a_job_inside_the_running_loop() -> None:
     scheduler = APScheduler()
-    fired = asyncio.Event()
     seen = Recorder()
-
-    async def handle(**kwargs: Any) -> None:
-        await seen.handler("open")(**kwargs)
-        fired.set()
-
-    scheduler.register("open", handle)
+    scheduler.register(Ping, seen.handle)
     scheduler.start()
     try:
-        scheduler.at("standup-open:1", datetime.now(UTC) + timedelta(seconds=0.2), "open", circle_id=1)
+        scheduler.at(Ping("standup-open:1", 1), datetime.now(UTC) + timedelta(seconds=0.2))
         assert scheduler.job_ids() == ["standup-open:1"]
-        await asyncio.wait_for(fired.wait(), timeout=3)
-        assert seen.calls == [("open", {"circle_id": 1})]
+        await asyncio.wait_for(seen.fired.wait(), timeout=3)
+        assert seen.calls == [Ping("standup-open:1", 1)]
         assert seen.contexts == [{"job": "standup-open:1"}]
         # A date job is gone once it ran.
         assert scheduler.job_ids() == []
@@ -158,17 +207,17 @@ async def test_apscheduler_fires_a_job_inside_the_running_loop() -> None:
 async def test_apscheduler_replace_existing_keeps_one_job() -> None:
     scheduler = APScheduler()
     seen = Recorder()
-    scheduler.register("open", seen.handler("open"))
+    scheduler.register(Ping, seen.handle)
     scheduler.start()
     try:
         soon = datetime.now(UTC) + timedelta(seconds=0.2)
-        scheduler.at("standup-open:1", soon + timedelta(hours=1), "open", version=1)
-        scheduler.at("standup-open:1", soon, "open", version=2)
+        scheduler.at(Ping("standup-open:1", 1), soon + timedelta(hours=1))
+        scheduler.at(Ping("standup-open:1", 2), soon)
         assert scheduler.job_ids() == ["standup-open:1"]
         assert scheduler.next_run("standup-open:1") == soon
         await asyncio.wait_for(seen.fired.wait(), timeout=3)
         await asyncio.sleep(0.1)  # room for a duplicate to fire, if there were one
-        assert seen.calls == [("open", {"version": 2})]
+        assert seen.calls == [Ping("standup-open:1", 2)]
         assert scheduler.job_ids() == []
     finally:
         scheduler.shutdown()
@@ -177,18 +226,18 @@ async def test_apscheduler_replace_existing_keeps_one_job() -> None:
 async def test_apscheduler_replaces_jobs_planned_before_start() -> None:
     scheduler = APScheduler()
     seen = Recorder()
-    scheduler.register("open", seen.handler("open"))
+    scheduler.register(Ping, seen.handle)
     soon = datetime.now(UTC) + timedelta(seconds=0.2)
-    scheduler.at("standup-open:1", soon, "open", version=1)
-    scheduler.at("standup-open:1", soon, "open", version=2)
-    scheduler.at("standup-open:2", soon, "open", version=3)
+    scheduler.at(Ping("standup-open:1", 1), soon)
+    scheduler.at(Ping("standup-open:1", 2), soon)
+    scheduler.at(Ping("standup-open:2", 3), soon)
     scheduler.cancel("standup-open:2")
     assert scheduler.job_ids() == ["standup-open:1"]
     scheduler.start()
     try:
         await asyncio.wait_for(seen.fired.wait(), timeout=3)
         await asyncio.sleep(0.1)  # room for a duplicate to fire, if there were one
-        assert seen.calls == [("open", {"version": 2})]
+        assert seen.calls == [Ping("standup-open:1", 2)]
     finally:
         scheduler.shutdown()
 
@@ -196,25 +245,20 @@ async def test_apscheduler_replaces_jobs_planned_before_start() -> None:
 async def test_apscheduler_failing_handler_does_not_break_later_jobs(caplog: pytest.LogCaptureFixture) -> None:
     scheduler = APScheduler()
     seen = Recorder()
-    done = asyncio.Event()
 
-    async def broken(**_: Any) -> None:
+    async def broken(_: Pong) -> None:
         raise RuntimeError("boom")
 
-    async def fine(**kwargs: Any) -> None:
-        await seen.handler("fine")(**kwargs)
-        done.set()
-
-    scheduler.register("broken", broken)
-    scheduler.register("fine", fine)
+    scheduler.register(Pong, broken)
+    scheduler.register(Ping, seen.handle)
     scheduler.start()
     try:
         now = datetime.now(UTC)
         with caplog.at_level(logging.ERROR, logger="bot.scheduling"):
-            scheduler.at("first", now + timedelta(seconds=0.05), "broken")
-            scheduler.at("second", now + timedelta(seconds=0.15), "fine", n=2)
-            await asyncio.wait_for(done.wait(), timeout=3)
-        assert seen.calls == [("fine", {"n": 2})]
+            scheduler.at(Pong("first"), now + timedelta(seconds=0.05))
+            scheduler.at(Ping("second", 2), now + timedelta(seconds=0.15))
+            await asyncio.wait_for(seen.fired.wait(), timeout=3)
+        assert seen.calls == [Ping("second", 2)]
         assert [r.getMessage() for r in caplog.records if r.name == "bot.scheduling"] == ["scheduled job failed"]
     finally:
         scheduler.shutdown()
@@ -223,10 +267,10 @@ async def test_apscheduler_failing_handler_does_not_break_later_jobs(caplog: pyt
 async def test_apscheduler_cancel() -> None:
     scheduler = APScheduler()
     seen = Recorder()
-    scheduler.register("open", seen.handler("open"))
+    scheduler.register(Ping, seen.handle)
     scheduler.start()
     try:
-        scheduler.at("x", datetime.now(UTC) + timedelta(seconds=0.05), "open")
+        scheduler.at(Ping("x"), datetime.now(UTC) + timedelta(seconds=0.05))
         scheduler.cancel("x")
         scheduler.cancel("x")
         assert scheduler.job_ids() == [] and scheduler.next_run("x") is None
@@ -237,7 +281,7 @@ async def test_apscheduler_cancel() -> None:
     scheduler.shutdown()  # a second shutdown is harmless
 
 
-# --- planners and shards ---------------------------------------------------------------------------
+# --- planners, isolation and shards ----------------------------------------------------------------
 
 
 async def test_planners_run_in_order_with_the_scope() -> None:
@@ -255,6 +299,39 @@ async def test_planners_run_in_order_with_the_scope() -> None:
     scope = PlanScope(owned_guilds=lambda guild_id: guild_id == 1, circle_id=7)
     await planners.plan(scope)
     assert seen == [("first", scope), ("second", scope)]
+
+
+async def test_a_failing_planner_is_logged_with_its_context_and_the_others_still_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    planners = Planners()
+    seen: list[str] = []
+    contexts: list[dict[str, Any] | None] = []
+
+    async def broken(scope: PlanScope) -> None:
+        contexts.append(logs.log_context.get())
+        raise RuntimeError("an unreadable row")
+
+    async def fine(scope: PlanScope) -> None:
+        seen.append("fine")
+
+    planners.add(broken)
+    planners.add(fine)
+    with caplog.at_level(logging.ERROR, logger="bot.scheduling"):
+        await planners.plan(PlanScope(owned_guilds=lambda _g: True, circle_id=7))
+    assert seen == ["fine"]
+    assert contexts == [{"circle": 7}]
+    [failure] = [r for r in caplog.records if r.name == "bot.scheduling"]
+    assert "broken" in failure.getMessage() and "the others still run" in failure.getMessage()
+    assert failure.exc_info is not None and "an unreadable row" in str(failure.exc_info[1])
+
+
+async def test_run_isolated_lets_a_shutdown_through() -> None:
+    async def cancelled() -> None:
+        raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await run_isolated("a hook", cancelled)
 
 
 def test_plan_scope_covers() -> None:
@@ -288,25 +365,21 @@ def test_shard_owner_follows_discords_rule() -> None:
 
 async def test_a_job_does_not_log_as_the_interaction_that_scheduled_it() -> None:
     scheduler = FakeScheduler()
-    seen: list[dict[str, object] | None] = []
-
-    async def handler() -> None:
-        seen.append(logs.log_context.get())
-
-    scheduler.register("h", handler)
+    seen = Recorder()
+    scheduler.register(Ping, seen.handle)
     with logs.context(guild=1, user=2, command="standup schedule"):
-        await scheduler.run("job-1", "h", {})
-    assert seen == [{"job": "job-1"}]
+        await scheduler.run(Ping("job-1"))
+    assert seen.contexts == [{"job": "job-1"}]
 
 
 async def test_a_job_cancelled_by_shutdown_is_logged_quietly(caplog: pytest.LogCaptureFixture) -> None:
     scheduler = FakeScheduler()
 
-    async def handler() -> None:
+    async def handler(_: Ping) -> None:
         raise asyncio.CancelledError
 
-    scheduler.register("h", handler)
+    scheduler.register(Ping, handler)
     with caplog.at_level("INFO"):
-        await scheduler.run("job-2", "h", {})
+        await scheduler.run(Ping("job-2"))
     assert "stopped by shutdown" in caplog.text
     assert "Traceback" not in caplog.text

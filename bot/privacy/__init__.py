@@ -1,0 +1,1 @@
+"""Members' own data: the registry every feature adds its export and forget to, for `/privacy`."""
