@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import discord
 import pytest
+from aiohttp import ClientResponse as aiohttp_response
 
 from bot.client import COMMAND_HASH_KEY, CirclesBot, extension_names, intents, invite_url, needed_permissions
 from bot.clock import FixedClock
@@ -69,6 +70,7 @@ async def test_setup_hook_loads_every_extension_and_starts_the_scheduler(databas
     assert {"circle", "profile", "away", "back"} <= {c.name for c in client.tree.get_commands()}
     scheduler = client.services.scheduler
     assert isinstance(scheduler, FakeScheduler) and scheduler.running
+    await client.services.liveness.stop()  # setup_hook registered the process and started its heartbeat
 
 
 async def test_on_ready_plans_the_owned_guilds_and_runs_ready_hooks(database: Database, clock: FixedClock) -> None:
@@ -91,6 +93,36 @@ async def test_on_ready_plans_the_owned_guilds_and_runs_ready_hooks(database: Da
     assert scope.covers(1 << 22, 5) and not scope.covers(2 << 22, 5)
     # Ready hooks catch the database up with Discord before overdue wake-ups may fire.
     assert hooks == ["reconciled", "planned"]
+
+
+async def test_a_failing_ready_hook_or_planner_does_not_stop_the_others(
+    database: Database, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = _bot(database, clock)
+    ran: list[str] = []
+
+    async def unreadable_thread() -> None:
+        raise discord.Forbidden(create_autospec(aiohttp_response, instance=True), "Missing Access")
+
+    async def fine_hook() -> None:
+        ran.append("hook")
+
+    async def broken_planner(scope: PlanScope) -> None:
+        raise RuntimeError("a bad row")
+
+    async def fine_planner(scope: PlanScope) -> None:
+        ran.append("planner")
+
+    client.on_ready_hook(unreadable_thread)
+    client.on_ready_hook(fine_hook)
+    client.services.planners.add(broken_planner)
+    client.services.planners.add(fine_planner)
+    with caplog.at_level("ERROR"):
+        await client.on_ready()
+    assert ran == ["hook", "planner"]
+    failures = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(failures) == 2
+    assert "unreadable_thread" in failures[0] and "broken_planner" in failures[1]
 
 
 @pytest.fixture
