@@ -1,0 +1,257 @@
+"""Co-working time from voice: every VOICE_STATE_UPDATE in a circle's room becomes a durable session.
+
+Voice updates are the hot event, so nothing here queries per event. ``record`` only appends the event
+(with the instant it arrived) to an in-memory queue; one task applies the events in arrival order to
+the open sessions kept in memory (``presence.transition``) and buffers the resulting inserts and ends.
+Every ``FLUSH_SECONDS`` the buffer is written in two statements (many rows each) through
+``Database.write`` (the SQLite writer thread). A session is durable from its first flush on; one that
+the process leaves open (a crash) is ended at start-up at that process's last alive mark
+(``bot.db.liveness``), and the voice states Discord reports in GUILD_CREATE open new ones. So a crash
+loses at most the time between the last heartbeat and the crash (``liveness.BEAT``) plus the unflushed
+second; downtime is never presence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, bindparam, select, update
+
+from bot.circles.models import Circle
+from bot.circles.service import CircleService
+from bot.clock import Clock
+from bot.db import Database
+from bot.db.engine import insert_or_ignore
+from bot.db.liveness import Liveness
+from bot.focus.models import VoiceSession
+from bot.focus.presence import Closed, Opened, OpenSession, Room, counted_room, reconcile_end, transition
+
+log = logging.getLogger(__name__)
+FLUSH_SECONDS = 1.0
+
+END_SESSION = (
+    update(VoiceSession)
+    .where(
+        VoiceSession.guild_id == bindparam("g"),
+        VoiceSession.user_id == bindparam("u"),
+        VoiceSession.started_at == bindparam("s"),
+    )
+    .values(ended_at=bindparam("e"))
+)
+END_BY_ID = update(VoiceSession).where(VoiceSession.id == bindparam("sid")).values(ended_at=bindparam("e"))
+
+Key = tuple[int, int]  # guild, user
+SessionKey = tuple[int, int, datetime]  # guild, user, started_at
+
+
+@dataclass(frozen=True)
+class VoiceSeen:
+    """A member in a voice channel as GUILD_CREATE reports it."""
+
+    guild_id: int
+    user_id: int
+    channel_id: int
+
+
+@dataclass(frozen=True)
+class _Event:
+    guild_id: int
+    user_id: int
+    channel_id: int | None
+    afk_channel_id: int | None
+    at: datetime
+
+
+class VoicePresence:
+    def __init__(self, db: Database, clock: Clock, circles: CircleService, liveness: Liveness) -> None:
+        self.db = db
+        self.clock = clock
+        self.circles = circles
+        self.liveness = liveness
+        self._open: dict[Key, OpenSession] = {}
+        self._events: deque[_Event] = deque()
+        self._inserts: dict[SessionKey, dict[str, Any]] = {}  # sessions not written yet (maybe ended too)
+        self._ends: dict[SessionKey, datetime] = {}  # written sessions that ended since the last flush
+        self._worker: asyncio.Task[None] | None = None
+        self._flusher: asyncio.Task[None] | None = None
+        self._insert: Insert | None = None
+        self.flushes = 0
+
+    # ----- the hot path --------------------------------------------------------------------------
+
+    def record(self, guild_id: int, user_id: int, channel_id: int | None, afk_channel_id: int | None) -> None:
+        """A voice state update (no await, no query): queued with the instant it arrived."""
+        self._events.append(_Event(guild_id, user_id, channel_id, afk_channel_id, self.clock.now()))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="voice-events")
+
+    async def _drain(self) -> None:
+        while self._events:
+            event = self._events.popleft()
+            try:
+                rooms = await self._rooms(event.guild_id)
+                room = counted_room(event.channel_id, event.afk_channel_id, rooms)
+                self._apply(
+                    transition(
+                        self._open.get((event.guild_id, event.user_id)), room, event.guild_id, event.user_id, event.at
+                    )
+                )
+            except Exception:
+                log.exception("voice event for guild %s could not be applied", event.guild_id)
+
+    async def _rooms(self, guild_id: int) -> dict[int, Room]:
+        # The circle service's guild snapshot: cached, and dropped whenever a circle changes.
+        rooms: dict[int, Room] = {}
+        for summary in await self.circles.summaries(guild_id):
+            voice = summary.circle.voice_channel_id
+            if voice is not None and voice not in rooms:
+                rooms[voice] = Room(summary.circle.id, voice)
+        return rooms
+
+    def _apply(self, changes: Iterable[Opened | Closed]) -> None:
+        for change in changes:
+            session = change.session
+            key: SessionKey = (session.guild_id, session.user_id, session.started_at)
+            if isinstance(change, Opened):
+                self._open[(session.guild_id, session.user_id)] = session
+                self._inserts[key] = {
+                    "guild_id": session.guild_id,
+                    "user_id": session.user_id,
+                    "circle_id": session.circle_id,
+                    "channel_id": session.channel_id,
+                    "started_at": session.started_at,
+                    "ended_at": None,
+                    "holder": self.liveness.process_id,
+                }
+            else:
+                self._open.pop((session.guild_id, session.user_id), None)
+                if key in self._inserts:
+                    self._inserts[key]["ended_at"] = change.ended_at
+                else:
+                    self._ends[key] = change.ended_at
+        if (self._inserts or self._ends) and (self._flusher is None or self._flusher.done()):
+            self._flusher = asyncio.create_task(self._flush_soon(), name="voice-flush")
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_SECONDS)
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("voice sessions could not be written; retrying")
+            self._flusher = asyncio.create_task(self._flush_soon(), name="voice-flush")
+
+    async def settle(self) -> None:
+        """Apply the queued events and write everything now (before reading sessions)."""
+        if self._worker is not None and not self._worker.done():
+            await asyncio.shield(self._worker)
+        await self.flush()
+
+    async def flush(self) -> None:
+        inserts, self._inserts = self._inserts, {}
+        ends, self._ends = self._ends, {}
+        if not inserts and not ends:
+            return
+        try:
+            if inserts:
+                if self._insert is None:
+                    self._insert = insert_or_ignore(self.db, VoiceSession, ["guild_id", "user_id", "started_at"])
+                await self.db.write(self._insert, list(inserts.values()))
+            if ends:
+                await self.db.write(END_SESSION, [{"g": g, "u": u, "s": s, "e": e} for (g, u, s), e in ends.items()])
+            self.flushes += 1
+        except Exception:
+            # Keep them for the next try (newer entries win).
+            self._inserts = {**inserts, **self._inserts}
+            self._ends = {**ends, **self._ends}
+            raise
+
+    # ----- what others read ------------------------------------------------------------------------
+
+    def members_in(self, guild_id: int, channel_id: int) -> set[int]:
+        return {s.user_id for s in self._open.values() if s.guild_id == guild_id and s.channel_id == channel_id}
+
+    def open_sessions(self) -> list[OpenSession]:
+        return list(self._open.values())
+
+    # ----- start-up and gateway sessions ---------------------------------------------------------
+
+    async def end_orphans(self, owned_guilds: Callable[[int], bool]) -> int:
+        """At start-up: sessions another (stopped or dead) process left open end at its last alive mark."""
+        me = self.liveness.process_id
+        async with self.db.reader() as session:
+            rows = (
+                await session.execute(
+                    select(VoiceSession.id, VoiceSession.guild_id, VoiceSession.started_at, VoiceSession.holder).where(
+                        VoiceSession.ended_at.is_(None)
+                    )
+                )
+            ).all()
+            orphans = [row for row in rows if row.holder != me and owned_guilds(row.guild_id)]
+            alive = await self.liveness.last_alive(session, {row.holder for row in orphans if row.holder})
+        if orphans:
+            await self.db.write(
+                END_BY_ID,
+                [
+                    {"sid": row.id, "e": reconcile_end(row.started_at, alive.get(row.holder) if row.holder else None)}
+                    for row in orphans
+                ],
+            )
+        return len(orphans)
+
+    async def reconcile(
+        self,
+        owned_guilds: Callable[[int], bool],
+        present: Iterable[VoiceSeen],
+        afk: dict[int, int | None],
+        ended_at: datetime | None = None,
+    ) -> None:
+        """Make the open sessions of the owned guilds match what Discord reports now.
+
+        After a new gateway session (not a resume: Discord replays events on a resume) the open sessions
+        end at ``ended_at`` (when the connection dropped), and those still in a room start again now.
+        """
+        await self.settle()
+        now = self.clock.now()
+        end = ended_at or now
+        for session in list(self._open.values()):
+            if owned_guilds(session.guild_id):
+                self._apply([Closed(session, max(session.started_at, min(end, now)))])
+        rooms = await self._all_rooms()
+        for seen in present:
+            if not owned_guilds(seen.guild_id):
+                continue
+            room = counted_room(seen.channel_id, afk.get(seen.guild_id), rooms.get(seen.guild_id, {}))
+            self._apply(
+                transition(self._open.get((seen.guild_id, seen.user_id)), room, seen.guild_id, seen.user_id, now)
+            )
+        await self.flush()
+
+    async def _all_rooms(self) -> dict[int, dict[int, Room]]:
+        """Every circle room in one query (start-up: thousands of guilds at once)."""
+        async with self.db.reader() as session:
+            rows = await session.execute(
+                select(Circle.id, Circle.guild_id, Circle.voice_channel_id).where(Circle.voice_channel_id.is_not(None))
+            )
+            rooms: dict[int, dict[int, Room]] = {}
+            for circle_id, guild_id, voice in rows.all():
+                if voice is not None:
+                    rooms.setdefault(guild_id, {}).setdefault(voice, Room(circle_id, voice))
+        return rooms
+
+    async def shutdown(self) -> None:
+        """A clean stop: end every open session now and write it."""
+        with contextlib.suppress(Exception):
+            await self.settle()
+        now = self.clock.now()
+        for session in list(self._open.values()):
+            self._apply([Closed(session, max(session.started_at, now))])
+        if self._flusher is not None:
+            self._flusher.cancel()
+        await self.flush()
