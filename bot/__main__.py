@@ -77,6 +77,10 @@ async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -
             # discord.py's sharded close() assumes a login happened; a signal that early has nothing to close.
             with contextlib.suppress(AttributeError):
                 await bot.close()
+        try:
+            await services.voice.shutdown()  # open voice sessions end now (else at the alive mark)
+        except Exception as exc:
+            log.warning("could not end the open voice sessions (%s)", type(exc).__name__)
         await services.standups.answers.flush_message_ids()
         await db.dispose()
 

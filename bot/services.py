@@ -10,6 +10,8 @@ from bot.clock import Clock
 from bot.db import Database
 from bot.db.claims import Claims
 from bot.db.liveness import Liveness
+from bot.focus.service import SprintService
+from bot.focus.voice import VoicePresence
 from bot.privacy.registry import MemberDataRegistry
 from bot.profiles.service import ProfileService
 from bot.scheduling import Planners, Scheduler
@@ -27,6 +29,8 @@ class Services:
     circles: CircleService
     profiles: ProfileService
     standups: StandupService
+    voice: VoicePresence
+    sprints: SprintService
     # Features add a source each, so `/circle list` and `/circle info` can say what runs in a circle.
     activity_sources: list[ActivitySource] = field(default_factory=list)
     # Every service that keeps per-member data adds its export and forget here, for `/privacy`.
@@ -39,6 +43,7 @@ class Services:
         circles = CircleService(db, clock)
         profiles = ProfileService(db, clock)
         standups = StandupService(db, clock, scheduler, claims, circles, profiles)
+        voice = VoicePresence(db, clock, circles, liveness)
         services = cls(
             db=db,
             clock=clock,
@@ -49,6 +54,8 @@ class Services:
             circles=circles,
             profiles=profiles,
             standups=standups,
+            voice=voice,
+            sprints=SprintService(db, clock, scheduler, claims, circles, voice),
         )
         data = services.member_data
         data.register("circles", tables=["circle_members"], export=circles.export_member, forget=circles.forget_member)
@@ -58,5 +65,11 @@ class Services:
             tables=["standup_answers", "standup_occurrences"],
             export=standups.answers.export_member,
             forget=standups.answers.forget_member,
+        )
+        data.register(
+            "focus",
+            tables=["voice_sessions", "sprint_participants", "sprint_joins", "sprints"],
+            export=services.sprints.export_member,
+            forget=services.sprints.forget_member,
         )
         return services

@@ -1,0 +1,27 @@
+"""`/sprint`: focus sprints in the circle's voice room, and co-working time recorded from voice."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.focus.service import SprintHeadsUpWake, SprintPhaseWake, SprintSlotWake
+from cogs.sprints._cog import SprintsCog
+from cogs.sprints._posting import SprintPoster
+from cogs.sprints._views import FinishButton, SprintButton
+
+if TYPE_CHECKING:
+    from bot.client import CirclesBot
+
+
+async def setup(bot: CirclesBot) -> None:
+    services = bot.services
+    poster = SprintPoster(bot)
+    services.scheduler.register(SprintPhaseWake, poster.phase)
+    services.scheduler.register(SprintHeadsUpWake, poster.heads_up)
+    services.scheduler.register(SprintSlotWake, poster.slot)
+    services.planners.add(services.sprints.plan)
+    services.activity_sources.append(services.sprints.activities)
+    bot.add_dynamic_items(SprintButton, FinishButton)
+    cog = SprintsCog(bot, poster)
+    bot.on_ready_hook(cog.reconcile)
+    await bot.add_cog(cog)

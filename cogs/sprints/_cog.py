@@ -1,0 +1,186 @@
+"""`/sprint` commands and the voice listener: parse → sprint service → render → respond."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import NotFound
+from bot.focus.voice import VoiceSeen
+from bot.timeparse import parse_days, parse_hhmm
+from cogs._common.circle_option import complete_circle
+from cogs._common.interactions import Interaction, actor_of, reply
+from cogs.sprints import _render
+from cogs.sprints._posting import SprintPoster, joined_text
+
+if TYPE_CHECKING:
+    from bot.client import CirclesBot
+
+
+async def complete_tag(interaction: discord.Interaction[CirclesBot], current: str) -> list[app_commands.Choice[str]]:
+    """The member's recent tags (e.g. clients), most recent first."""
+    if interaction.guild_id is None:
+        return []
+    tags = await interaction.client.services.sprints.recent_tags(interaction.guild_id, interaction.user.id, current)
+    return [app_commands.Choice(name=tag, value=tag) for tag in tags]
+
+
+@app_commands.guild_only()
+class SprintsCog(commands.GroupCog, group_name="sprint", group_description="Focus sprints in the circle's voice room"):
+    def __init__(self, bot: CirclesBot, poster: SprintPoster) -> None:
+        self.bot = bot
+        self.poster = poster
+        self.sprints = bot.services.sprints
+        self.voice = bot.services.voice
+        self.circles = bot.services.circles
+        self._started_up = False
+        self._disconnected_at: datetime | None = None
+        super().__init__()
+
+    # ----- voice ------------------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        was = before.channel.id if before.channel is not None else None
+        now = after.channel.id if after.channel is not None else None
+        if was == now or member.bot:
+            return  # a mute or deafen toggle: the session goes on (deafened time counts)
+        afk = member.guild.afk_channel
+        self.voice.record(member.guild.id, member.id, now, afk.id if afk is not None else None)
+
+    @commands.Cog.listener()
+    async def on_disconnect(self) -> None:
+        if self._disconnected_at is None:
+            self._disconnected_at = self.bot.services.clock.now()
+
+    @commands.Cog.listener()
+    async def on_resumed(self) -> None:
+        self._disconnected_at = None  # Discord replays what happened meanwhile
+
+    async def reconcile(self) -> None:
+        """At READY: sessions a stopped process left open end at its alive mark (first READY only);
+        after a new gateway session, ours end when the connection dropped; then GUILD_CREATE's voice
+        states open sessions for whoever sits in a room now."""
+        owned = self.bot.owns_guild
+        if not self._started_up:
+            self._started_up = True
+            await self.voice.end_orphans(owned)
+        present: list[VoiceSeen] = []
+        afk: dict[int, int | None] = {}
+        for guild in self.bot.guilds:
+            afk[guild.id] = guild.afk_channel.id if guild.afk_channel is not None else None
+            for channel in guild.voice_channels:
+                for user_id in channel.voice_states:
+                    if self.bot.user is None or user_id != self.bot.user.id:
+                        present.append(VoiceSeen(guild.id, user_id, channel.id))
+        await self.voice.reconcile(owned, present, afk, ended_at=self._disconnected_at)
+        self._disconnected_at = None
+
+    # ----- commands ---------------------------------------------------------------------------------
+
+    @app_commands.command(name="start", description="Start a focus sprint in the circle's voice room")
+    @app_commands.describe(
+        circle="The circle (may be left out when the server has just one)",
+        focus="Focus minutes per round, 5–180 (default 25)",
+        break_="Break minutes between rounds, 0–60 (default 5)",
+        rounds="Rounds, 1–12 (default 4)",
+        intention="What you'll work on (default: today's standup focus)",
+        tag="A tag, 1–40 characters, e.g. a client or project",
+    )
+    @app_commands.rename(break_="break")
+    @app_commands.autocomplete(circle=complete_circle, tag=complete_tag)
+    async def start(
+        self,
+        interaction: Interaction,
+        circle: str | None = None,
+        focus: int | None = None,
+        break_: int | None = None,
+        rounds: int | None = None,
+        intention: str | None = None,
+        tag: str | None = None,
+    ) -> None:
+        target = await self.circles.resolve(interaction.guild_id or 0, circle)
+        started = await self.sprints.start(
+            actor_of(interaction), target.id, focus=focus, break_=break_, rounds=rounds, intention=intention, tag=tag
+        )
+        source = " (your focus from today's standup)" if started.defaulted_intention else ""
+        await reply(interaction, f"Sprint started in <#{started.card.sprint.channel_id}>{source}. Good focus!")
+        await self.poster.announce(started.card)
+
+    @app_commands.command(name="join", description="Join the running sprint without being in voice")
+    @app_commands.describe(intention="What you'll work on (default: today's standup focus)", tag="1–40 characters")
+    @app_commands.autocomplete(tag=complete_tag)
+    async def join(self, interaction: Interaction, intention: str | None = None, tag: str | None = None) -> None:
+        joined = await self.sprints.join(
+            interaction.guild_id or 0,
+            interaction.user.id,
+            channel_id=interaction.channel_id,
+            intention=intention,
+            tag=tag,
+        )
+        await reply(interaction, joined_text(joined))
+        await self.poster.refresh(joined.card)
+
+    @app_commands.command(name="leave", description="Leave the running sprint")
+    async def leave(self, interaction: Interaction) -> None:
+        card = await self.sprints.leave(
+            interaction.guild_id or 0, interaction.user.id, channel_id=interaction.channel_id
+        )
+        await reply(interaction, "You left the sprint. See you next time!")
+        await self.poster.refresh(card)
+
+    @app_commands.command(name="stop", description="(starter or host) End the sprint early, with a recap")
+    async def stop(self, interaction: Interaction) -> None:
+        recap = await self.sprints.stop(actor_of(interaction), channel_id=interaction.channel_id)
+        await reply(interaction, "Sprint stopped; the recap is in the channel.")
+        await self.poster.post_recap(recap)
+
+    @app_commands.command(name="status", description="The running sprint: phase, round, participants")
+    @app_commands.autocomplete(circle=complete_circle)
+    async def status(self, interaction: Interaction, circle: str | None = None) -> None:
+        target = await self.circles.resolve(interaction.guild_id or 0, circle)
+        card = await self.sprints.status(interaction.guild_id or 0, target.id)
+        if card is None:
+            raise NotFound(f"No sprint is running in **{_render.safe(target.name)}**. Start one with `/sprint start`.")
+        await reply(interaction, embed=_render.card(card))
+
+    @app_commands.command(name="schedule", description="(host) Recurring sprints, with a heads-up 5 minutes before")
+    @app_commands.describe(
+        circle="The circle",
+        time="Start time, HH:MM (24-hour, circle timezone)",
+        days="daily, weekdays, mon-fri or a list like mon,wed,fri",
+        focus="Focus minutes per round, 5–180 (default 25)",
+        break_="Break minutes, 0–60 (default 5)",
+        rounds="Rounds, 1–12 (default 4)",
+    )
+    @app_commands.rename(break_="break")
+    @app_commands.autocomplete(circle=complete_circle)
+    async def schedule(
+        self,
+        interaction: Interaction,
+        circle: str,
+        time: str,
+        days: str,
+        focus: int | None = None,
+        break_: int | None = None,
+        rounds: int | None = None,
+    ) -> None:
+        start, day_set = parse_hhmm(time), parse_days(days)
+        target = await self.circles.resolve(interaction.guild_id or 0, circle)
+        view = await self.sprints.set_schedule(
+            actor_of(interaction), target.id, start=start, days=day_set, focus=focus, break_=break_, rounds=rounds
+        )
+        await reply(interaction, _render.schedule_saved(view))
+
+    @app_commands.command(name="unschedule", description="(host) Stop the recurring sprints of a circle")
+    @app_commands.autocomplete(circle=complete_circle)
+    async def unschedule(self, interaction: Interaction, circle: str) -> None:
+        target = await self.circles.resolve(interaction.guild_id or 0, circle)
+        done = await self.sprints.unschedule(actor_of(interaction), target.id)
+        await reply(interaction, f"No more scheduled sprints in **{_render.safe(done.name)}**.")
