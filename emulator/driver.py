@@ -504,16 +504,39 @@ class Driver:
 
     # voice ------------------------------------------------------------------------------------------
 
-    async def voice_join(self, guild_id: int, user_id: int, channel_id: int, self_deaf: bool = False) -> None:
+    async def voice_join(
+        self, guild_id: int, user_id: int, channel_id: int, self_deaf: bool = False, self_mute: bool = False
+    ) -> None:
         if self.emu.voice_channel_of(guild_id, user_id) is not None:
             raise DriverError("the member is already in voice; use voice_move")
-        self._voice(guild_id, user_id, channel_id, self_deaf)
+        self._voice(guild_id, user_id, channel_id, self_deaf, self_mute)
         await self.emu.flush()
 
-    async def voice_move(self, guild_id: int, user_id: int, channel_id: int, self_deaf: bool = False) -> None:
-        if self.emu.voice_channel_of(guild_id, user_id) is None:
+    async def voice_move(
+        self, guild_id: int, user_id: int, channel_id: int, self_deaf: bool = False, self_mute: bool = False
+    ) -> None:
+        current = self.emu.voice_channel_of(guild_id, user_id)
+        if current is None:
             raise DriverError("the member is not in voice; use voice_join")
-        self._voice(guild_id, user_id, channel_id, self_deaf)
+        if current == channel_id:
+            raise DriverError("the member is already in that channel; use voice_flags to deafen or mute")
+        self._voice(guild_id, user_id, channel_id, self_deaf, self_mute)
+        await self.emu.flush()
+
+    async def voice_flags(
+        self, guild_id: int, user_id: int, *, self_deaf: bool | None = None, self_mute: bool | None = None
+    ) -> None:
+        """Self-deafen/mute (or undo it) where the member sits: Discord sends a VOICE_STATE_UPDATE with the
+        same channel."""
+        channel_id = self.emu.voice_channel_of(guild_id, user_id)
+        if channel_id is None:
+            raise DriverError("the member is not in voice")
+        if self_deaf is None and self_mute is None:
+            raise DriverError("voice_flags needs self_deaf or self_mute")
+        state = self.world.guild(guild_id).voice_states[user_id]
+        deaf = state.self_deaf if self_deaf is None else self_deaf
+        mute = state.self_mute if self_mute is None else self_mute
+        self._voice(guild_id, user_id, channel_id, deaf, mute)
         await self.emu.flush()
 
     async def voice_leave(self, guild_id: int, user_id: int) -> None:
@@ -522,11 +545,11 @@ class Driver:
         self.emu.set_voice_state(guild_id, user_id, None)
         await self.emu.flush()
 
-    def _voice(self, guild_id: int, user_id: int, channel_id: int, self_deaf: bool) -> None:
+    def _voice(self, guild_id: int, user_id: int, channel_id: int, self_deaf: bool, self_mute: bool) -> None:
         channel = self.world.channel(channel_id)
         if channel.guild_id != guild_id or channel.type != VOICE:
             raise DriverError(f"channel {channel_id} is not a voice channel of guild {guild_id}")
-        self.emu.set_voice_state(guild_id, user_id, channel_id, self_deaf=self_deaf)
+        self.emu.set_voice_state(guild_id, user_id, channel_id, self_deaf=self_deaf, self_mute=self_mute)
 
     # plain messages ---------------------------------------------------------------------------------
 
