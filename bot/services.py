@@ -12,6 +12,7 @@ from bot.db.claims import Claims
 from bot.db.liveness import Liveness
 from bot.focus.service import SprintService
 from bot.focus.voice import VoicePresence
+from bot.pairing.service import PairingService
 from bot.privacy.registry import MemberDataRegistry
 from bot.profiles.service import ProfileService
 from bot.scheduling import Planners, Scheduler
@@ -31,6 +32,7 @@ class Services:
     standups: StandupService
     voice: VoicePresence
     sprints: SprintService
+    pairing: PairingService
     # Features add a source each, so `/circle list` and `/circle info` can say what runs in a circle.
     activity_sources: list[ActivitySource] = field(default_factory=list)
     # Every service that keeps per-member data adds its export and forget here, for `/privacy`.
@@ -56,6 +58,7 @@ class Services:
             standups=standups,
             voice=voice,
             sprints=SprintService(db, clock, scheduler, claims, circles, voice),
+            pairing=PairingService(db, clock, scheduler, claims, circles, profiles),
         )
         data = services.member_data
         data.register("circles", tables=["circle_members"], export=circles.export_member, forget=circles.forget_member)
@@ -71,5 +74,11 @@ class Services:
             tables=["voice_sessions", "sprint_participants", "sprint_joins", "sprints"],
             export=services.sprints.export_member,
             forget=services.sprints.forget_member,
+        )
+        data.register(
+            "pairing",
+            tables=["pair_pool", "pair_settings", "pair_avoids", "pair_rounds", "pair_group_members", "goals"],
+            export=services.pairing.export_member,
+            forget=services.pairing.forget_member,
         )
         return services

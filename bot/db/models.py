@@ -4,9 +4,18 @@ from bot.circles import models as circles_models
 from bot.db.base import Base
 from bot.db.state import BotState
 from bot.focus import models as focus_models
+from bot.pairing import models as pairing_models
 from bot.profiles import models as profiles_models
 from bot.standups import models as standups_models
 
 metadata = Base.metadata
 
-__all__ = ["BotState", "circles_models", "focus_models", "metadata", "profiles_models", "standups_models"]
+__all__ = [
+    "BotState",
+    "circles_models",
+    "focus_models",
+    "metadata",
+    "pairing_models",
+    "profiles_models",
+    "standups_models",
+]
