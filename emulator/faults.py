@@ -7,6 +7,7 @@ Cloudflare ban) and reads ``retry_after`` and ``global`` from the JSON body; it 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import re
@@ -33,6 +34,36 @@ class InjectedFault:
             and (self.method is None or self.method == method)
             and self.path_regex.search(path) is not None
         )
+
+
+class HeldRequests:
+    """Requests kept waiting until released (see ``Emulator.hold``)."""
+
+    def __init__(self, method: str | None, path_regex: re.Pattern[str], count: int) -> None:
+        self.method = method
+        self.path_regex = path_regex
+        self.remaining = count
+        self.arrived = asyncio.Event()
+        self._released = asyncio.Event()
+        self.processed = True
+
+    def takes(self, method: str, path: str) -> bool:
+        if self.remaining <= 0 or (self.method is not None and self.method != method):
+            return False
+        if self.path_regex.search(path) is None:
+            return False
+        self.remaining -= 1
+        return True
+
+    async def wait(self) -> None:
+        self.arrived.set()
+        await self._released.wait()
+
+    def release(self, *, process: bool = True) -> None:
+        """Let the held requests go on: processed as usual, or (``process=False``, for a client that
+        died meanwhile) answered with a 503 that changes nothing."""
+        self.processed = process
+        self._released.set()
 
 
 @dataclass

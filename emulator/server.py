@@ -13,7 +13,7 @@ from aiohttp import BodyPartReader, web
 
 from .building import WorldBuilding
 from .errors import ApiError
-from .faults import InjectedFault, server_error, too_many_requests
+from .faults import HeldRequests, InjectedFault, server_error, too_many_requests
 from .gateway import Gateway
 from .interactions import Interactions
 from .messages import MessageStore
@@ -60,6 +60,7 @@ class Emulator(WorldBuilding, Queries):
         self.interactions = Interactions(self)
         self.store = MessageStore(self)
         self.router = Router()
+        self._holds: list[HeldRequests] = []
         CoreRoutes(self).register(self.router)
         ChannelRoutes(self).register(self.router)
         CommandRoutes(self).register(self.router)
@@ -154,6 +155,13 @@ class Emulator(WorldBuilding, Queries):
         """The next ``count`` matching requests get a ``status`` (500/502/503/504) JSON error."""
         self.limits.faults.append(InjectedFault(method, re.compile(path_regex), count, status))
 
+    def hold(self, method: str | None, path_regex: str, count: int = 1) -> HeldRequests:
+        """The next ``count`` matching requests wait, unanswered, until ``release()``: a test can kill
+        the bot while Discord is still working on a request, at an exact step of what it was doing."""
+        held = HeldRequests(method, re.compile(path_regex), count)
+        self._holds.append(held)
+        return held
+
     def clear_faults(self) -> None:
         self.limits.faults.clear()
         self.limits.global_limit = None
@@ -200,6 +208,12 @@ class Emulator(WorldBuilding, Queries):
                 self.stats["429"] += 1
                 self.stats["429_global_enforced"] += 1
                 return too_many_requests(wait, global_=True, scope="global")
+        for held in self._holds:
+            if held.takes(request.method, record.path):
+                await held.wait()
+                if not held.processed:
+                    return server_error(503)
+                break
         fault = self.limits.take_fault(request.method, record.path)
         if fault is not None:
             if fault.status == 429:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 import discord
@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 # Interaction tokens work for 15 minutes; stop a minute early (the reply came a little after the interaction).
 TOKEN_USE_SECONDS = 14 * 60
-# A thread of ours with today's name, made at most this long before the slot opened, is today's thread.
-_GRACE = timedelta(minutes=1)
 
 
 class StandupPoster:
@@ -114,15 +112,12 @@ class StandupPoster:
         channel = self.bot.get_channel(claim.channel_id)
         if not isinstance(channel, discord.TextChannel) or self.bot.user is None:
             return None
+        # The name carries the local date, and the close archives every standup thread: an active thread
+        # of ours with today's name is today's. (Not compared by creation time: Discord's clock and ours
+        # may disagree by more than any grace worth choosing.)
         name = thread_name(claim.local_date)
         for thread in channel.threads:
-            created = thread.created_at
-            if (
-                thread.name == name
-                and thread.owner_id == self.bot.user.id
-                and created
-                and created >= claim.opens_at - _GRACE
-            ):
+            if thread.name == name and thread.owner_id == self.bot.user.id and not thread.archived:
                 return thread.id
         return None
 
