@@ -69,6 +69,8 @@ class PhaseClaim:
     card: SprintCard
     catch_up: CatchUp
     recovered: bool  # taken over from a process that died half-way
+    # The sprint's last message recorded before this claim: a recovery looks for its own message after it.
+    after_message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class Recap:
     participants: tuple[ParticipantView, ...]
     stopped_by: int | None  # None: it ran to its end
     late: bool
+    recovered: bool = False
+    after_message_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -468,18 +468,32 @@ class SprintService:
             return None
         plan = plan_of(row)
         current = phases(plan)[change.phase_index]
+        after = await self._last_message(session, row)
         if current.is_done:
             return Recap(
                 change.id,
                 view_of(row),
                 await self._participants(session, row, row.ended_at or now, final=True),
-                row.starter_user_id if row.status == STOPPED else None,
-                late=True,
+                None,
+                late=change.late,
+                recovered=True,
+                after_message_id=after,
             )
         missed = tuple(p for p in phases(plan) if change.phase_index - change.missed <= p.index < change.phase_index)
         return PhaseClaim(
-            change.id, await self._card(session, row, now), CatchUp(current, missed, late=True), recovered=True
+            change.id,
+            await self._card(session, row, now),
+            CatchUp(current, missed, late=change.late),
+            recovered=True,
+            after_message_id=after,
         )
+
+    async def _last_message(self, session: AsyncSession, row: Sprint) -> int | None:
+        recorded = await session.scalar(
+            select(func.max(SprintPhaseChange.message_id)).where(SprintPhaseChange.sprint_id == row.id)
+        )
+        ids = [i for i in (row.message_id, recorded) if i is not None]
+        return max(ids) if ids else None
 
     # ----- planning -------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -85,19 +86,69 @@ class SprintPoster:
     async def _post_phase(self, claim: PhaseClaim) -> None:
         card = claim.card
         await self.refresh(card)
-        message = await self.bot.get_partial_messageable(card.sprint.channel_id).send(
-            _render.phase_message(claim.catch_up, card), allowed_mentions=mentions_only(card.present_ids)
+        marker = _render.phase_marker(claim.catch_up.current, card.sprint.plan.rounds)
+
+        async def create() -> int:
+            message = await self.bot.get_partial_messageable(card.sprint.channel_id).send(
+                _render.phase_message(claim.catch_up, card), allowed_mentions=mentions_only(card.present_ids)
+            )
+            return message.id
+
+        async def find() -> int | None:
+            return await self._find(card.sprint.channel_id, claim.after_message_id, lambda m: marker in m.content)
+
+        await checkpoint(
+            Step(
+                "phase message",
+                None,
+                create,
+                functools.partial(self.service.record_change_message, claim.change_id),
+                find,
+            ),
+            recovering=claim.recovered,
         )
-        await self.service.record_change_message(claim.change_id, message.id)
 
     async def post_recap(self, recap: Recap) -> None:
         sprint = recap.sprint
         card = await self.service.card(sprint.id)
         await self.refresh(card, ended=True)
-        message = await self.bot.get_partial_messageable(sprint.channel_id).send(
-            embed=_render.recap(recap), view=finish_view(sprint.id), allowed_mentions=NO_PINGS
+        wanted = f"sprint-finish:{sprint.id}:yes"
+
+        async def create() -> int:
+            message = await self.bot.get_partial_messageable(sprint.channel_id).send(
+                embed=_render.recap(recap), view=finish_view(sprint.id), allowed_mentions=NO_PINGS
+            )
+            return message.id
+
+        def is_recap(message: discord.Message) -> bool:
+            buttons = [c for row in message.components for c in getattr(row, "children", [])]
+            return any(getattr(button, "custom_id", None) == wanted for button in buttons)
+
+        async def find() -> int | None:
+            return await self._find(sprint.channel_id, recap.after_message_id, is_recap)
+
+        await checkpoint(
+            Step(
+                "recap",
+                None,
+                create,
+                functools.partial(self.service.record_recap, recap.change_id, sprint.id),
+                find,
+            ),
+            recovering=recap.recovered,
         )
-        await self.service.record_recap(recap.change_id, sprint.id, message.id)
+
+    async def _find(
+        self, channel_id: int, after_id: int | None, matches: Callable[[discord.Message], bool]
+    ) -> int | None:
+        """A message of ours posted after ``after_id`` before a crash, but never recorded."""
+        if self.bot.user is None:
+            return None
+        after = discord.Object(after_id) if after_id is not None else None
+        async for message in self.bot.get_partial_messageable(channel_id).history(limit=50, after=after):
+            if message.author.id == self.bot.user.id and matches(message):
+                return message.id
+        return None
 
     async def heads_up(self, wake: SprintHeadsUpWake) -> None:
         claim = await self.service.claim_heads_up(wake.circle_id, wake.slot_at)

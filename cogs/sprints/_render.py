@@ -68,15 +68,22 @@ def card(card: SprintCard, *, ended: bool = False) -> discord.Embed:
     return embed
 
 
+def phase_marker(phase: Phase, rounds: int) -> str:
+    """The words that identify a phase message (a recovery finds an unrecorded one by them)."""
+    name = "Focus" if phase.kind is PhaseKind.FOCUS else "Break"
+    return f"**{name}** · round {phase.round} of {rounds}"
+
+
 def phase_message(up: CatchUp, card: SprintCard) -> str:
     """One short line per phase change, mentioning only the participants; late ones say so."""
     rounds = card.sprint.plan.rounds
     phase = up.current
     assert phase.ends_at is not None
+    marker = phase_marker(phase, rounds)
     if phase.kind is PhaseKind.FOCUS:
-        text = f"🎯 **Focus** · round {phase.round} of {rounds} — until {discord_ts(phase.ends_at, 't')}."
+        text = f"🎯 {marker} — until {discord_ts(phase.ends_at, 't')}."
     else:
-        text = f"☕ **Break** · round {phase.round} of {rounds} — back to focus {discord_ts(phase.ends_at, 'R')}."
+        text = f"☕ {marker} — back to focus {discord_ts(phase.ends_at, 'R')}."
     if up.late:
         text = "*(late)* " + text
     if up.missed:
