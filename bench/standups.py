@@ -1,23 +1,29 @@
 """Fan-out benchmark: 1,000 circles whose standups all open in the same minute.
 
 The real bot process runs against the emulator with Discord's global limit of 50 requests/second
-enforced; the database is SQLite. Prints the time from the minute to the last opening message, the
-requests sent, 429s received, duplicates, and the bot's CPU seconds per opening.
+enforced; the database is SQLite, and with ``--database-url`` also PostgreSQL in the same run (a fresh
+database is made on that server and dropped afterwards). Prints the time from the minute to the last
+opening message, the requests sent, 429s received, duplicates, and the bot's CPU seconds per opening.
 
-    .venv/bin/python -m bench.standups [--circles 1000]
+    .venv/bin/python -m bench.standups [--circles 1000] [--database-url postgresql+asyncpg://postgres@127.0.0.1/test]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import tempfile
 import time
+import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.profiling import sample
 from bot.circles.models import Circle
@@ -77,7 +83,29 @@ async def populate(url: str, homes: list[tuple[int, int]], open_minute: int, now
         await db.dispose()
 
 
-async def run(circles: int, profile: str | None = None) -> dict[str, float]:
+@contextlib.asynccontextmanager
+async def fresh_postgres(base_url: str) -> AsyncIterator[str]:
+    """A new, empty database on the server of ``base_url``, dropped afterwards."""
+    name = f"bench_standups_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def run(circles: int, profile: str | None = None, database_url: str | None = None) -> dict[str, float]:
+    if database_url is not None:
+        async with fresh_postgres(database_url) as url:
+            return await _run(circles, profile, url)
+    return await _run(circles, profile, None)
+
+
+async def _run(circles: int, profile: str | None, database_url: str | None) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-standups-"))
     async with Emulator(token=TOKEN) as emu:
         host = emu.add_user("host")
@@ -87,7 +115,7 @@ async def run(circles: int, profile: str | None = None) -> dict[str, float]:
             for c in range(min(CHANNELS_PER_GUILD, circles - len(homes))):
                 homes.append((guild, emu.add_channel(guild, f"home-{c}")))
 
-        bot = BotProcess(emu, workdir)
+        bot = BotProcess(emu, workdir, database_url=database_url)
         await asyncio.to_thread(migrations.upgrade, bot.database_url)
         # The bot will believe it is 08:59:35 UTC when it starts; every standup opens at 09:00.
         minute = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -145,13 +173,9 @@ async def run(circles: int, profile: str | None = None) -> dict[str, float]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--circles", type=int, default=1000)
-    parser.add_argument("--profile", help="write a py-spy raw profile of the bot process to this file")
-    args = parser.parse_args()
-    result = asyncio.run(run(args.circles, args.profile))
+def report(name: str, result: dict[str, float]) -> None:
     ratio = result["seconds_to_last_opening"] / result["floor_seconds"]
+    print(f"== {name}")
     print(f"circles                      {result['circles']:.0f}")
     print(f"minute → first request       {result['first_request_after_minute']:.2f} s")
     print(f"minute → last opening        {result['seconds_to_last_opening']:.1f} s")
@@ -161,6 +185,21 @@ def main() -> None:
     print(f"duplicates                   {result['duplicates']:.0f}  (target 0)")
     print(f"bot CPU per opening          {result['cpu_ms_per_opening']:.2f} ms")
     print(f"unhandled routes / tracebacks {result['unhandled_routes']:.0f} / {result['errors_in_log']:.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--circles", type=int, default=1000)
+    parser.add_argument("--profile", help="write a py-spy raw profile of the bot process to this file")
+    parser.add_argument("--database-url", help="also run on PostgreSQL: a server URL (a fresh database is made)")
+    args = parser.parse_args()
+    sqlite = asyncio.run(run(args.circles, args.profile))
+    report("SQLite", sqlite)
+    if args.database_url:
+        postgres = asyncio.run(run(args.circles, None, args.database_url))
+        report("PostgreSQL", postgres)
+        cpu = postgres["cpu_ms_per_opening"] / sqlite["cpu_ms_per_opening"]
+        print(f"PostgreSQL ÷ SQLite CPU per opening: {cpu:.2f}  (target ≤ 1.5)")
 
 
 if __name__ == "__main__":

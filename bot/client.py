@@ -10,6 +10,7 @@ import json
 import logging
 import pkgutil
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -214,7 +215,13 @@ class CirclesBot(commands.AutoShardedBot):
         # Each hook on its own: one that fails (an unreadable thread) is logged and the others still run.
         for hook in self._ready_hooks:
             await run_isolated(f"ready hook {getattr(hook, '__qualname__', hook)}", hook)
+        started = time.perf_counter()
         await self.services.planners.plan(PlanScope(owned_guilds=self.owns_guild))
+        log.info(
+            "planned %d wake-ups in %.0f ms",
+            len(self.services.scheduler.job_ids()),
+            (time.perf_counter() - started) * 1000,
+        )
 
     def owns_guild(self, guild_id: int) -> bool:
         if self.shard_count is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,14 +32,21 @@ class OpenStandup:
         return cls(row.id, row.circle_id, row.guild_id, row.closes_at, row.thread_id, tuple(row.questions))
 
 
-def schedule_view(row: StandupSchedule, circle: Circle) -> ScheduleView:
+def schedule_view(row: StandupSchedule | Any, circle: Circle | None = None) -> ScheduleView:
+    """The view of a schedule row with its circle's: ORM objects, or one row of ``SCHEDULE_COLUMNS``
+    (planning reads thousands at start-up, where building ORM objects was most of the time)."""
+    if circle is not None:
+        name, circle_timezone = circle.name, circle.timezone
+    else:
+        joined: Any = row  # a row of SCHEDULE_COLUMNS
+        name, circle_timezone = joined.circle_name, joined.circle_timezone
     return ScheduleView(
         circle_id=row.circle_id,
         guild_id=row.guild_id,
-        circle_name=circle.name,
+        circle_name=name,
         open_time=time(row.open_minute // 60, row.open_minute % 60),
         days=mask_to_days(row.days_mask),
-        timezone=row.timezone or circle.timezone,
+        timezone=row.timezone or circle_timezone,
         follows_circle_timezone=row.timezone is None,
         window_hours=row.window_hours,
         reminder_minutes=row.reminder_minutes,
@@ -46,6 +54,14 @@ def schedule_view(row: StandupSchedule, circle: Circle) -> ScheduleView:
         paused=row.paused,
         updated_at=row.updated_at,
     )
+
+
+# A schedule with what its view needs of the circle, as plain columns (join on the circle).
+SCHEDULE_COLUMNS = (
+    *StandupSchedule.__table__.columns,
+    Circle.name.label("circle_name"),
+    Circle.timezone.label("circle_timezone"),
+)
 
 
 async def load_circle(session: AsyncSession, guild_id: int, circle_id: int) -> Circle:

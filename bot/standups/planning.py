@@ -11,17 +11,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.circles.models import Circle
 from bot.clock import Clock
 from bot.db import Database
 from bot.db.claims import LIVE, Claims
 from bot.db.claims import OccurrenceStatus as Status
+from bot.db.engine import insert_or_ignore
 from bot.scheduling import PlanScope, Scheduler
 from bot.standups.activities import StandupActivities
 from bot.standups.answers import StandupAnswers
-from bot.standups.common import OpenStandup, schedule_view
+from bot.standups.common import SCHEDULE_COLUMNS, OpenStandup, schedule_view
 from bot.standups.models import StandupOccurrence, StandupSchedule, StandupSkip
 from bot.standups.results import ScheduleView
 from bot.standups.schedule import ScheduleSpec, Slot, current_or_next, local_day, next_opening, slot_for
@@ -78,7 +78,9 @@ class StandupPlanner:
         now = self.clock.now()
         self.activities.forget(scope.circle_id)
         async with self.db.transaction() as session:
-            query = select(StandupSchedule, Circle).join(Circle, Circle.id == StandupSchedule.circle_id)
+            query = select(*SCHEDULE_COLUMNS, Circle.guild_id.label("circle_guild")).join(
+                Circle, Circle.id == StandupSchedule.circle_id
+            )
             live_query = select(StandupOccurrence).where(StandupOccurrence.status.in_(LIVE))
             skip_query = select(StandupSkip).where(StandupSkip.local_date >= (now - timedelta(days=2)).date())
             recent_query = select(StandupOccurrence.circle_id, StandupOccurrence.local_date).where(
@@ -90,9 +92,9 @@ class StandupPlanner:
                 skip_query = skip_query.where(StandupSkip.circle_id == scope.circle_id)
                 recent_query = recent_query.where(StandupOccurrence.circle_id == scope.circle_id)
             schedules = [
-                schedule_view(row, circle)
-                for row, circle in (await session.execute(query)).all()
-                if scope.covers(circle.guild_id, circle.id)
+                schedule_view(row)
+                for row in (await session.execute(query)).all()
+                if scope.covers(row.circle_guild, row.circle_id)
             ]
             live = [o for o in await session.scalars(live_query) if scope.owned_guilds(o.guild_id)]
             skips: dict[int, set[date]] = {}
@@ -109,26 +111,27 @@ class StandupPlanner:
             planned = {s.circle_id for s in schedules}
             if scope.circle_id is not None and scope.circle_id not in planned:
                 self.scheduler.cancel(opening_job_id(scope.circle_id))
+            missed: list[dict[str, Any]] = []
             for view in schedules:
                 circle_skips = frozenset(skips.get(view.circle_id, ()))
-                self._record_missed(session, view, now, circle_skips, held)
+                missed += self._missed(view, now, circle_skips, held)
                 slot = None if view.paused else upcoming(view.spec, now, circle_skips, held, view.circle_id)
                 if slot is None:
                     self.scheduler.cancel(opening_job_id(view.circle_id))
                 else:
                     self.scheduler.at(StandupOpening(view.circle_id, slot.local_date), max(slot.opens_at, now))
+            if missed:
+                # One statement for all of them (after downtime that may be every circle); a claim that
+                # raced us to a row keeps it.
+                statement = insert_or_ignore(self.db, StandupOccurrence, ["circle_id", "local_date"])
+                await session.execute(statement, missed)
 
-    def _record_missed(
-        self,
-        session: AsyncSession,
-        view: ScheduleView,
-        now: datetime,
-        skips: frozenset[date],
-        held: set[tuple[int, date]],
-    ) -> None:
+    def _missed(
+        self, view: ScheduleView, now: datetime, skips: frozenset[date], held: set[tuple[int, date]]
+    ) -> list[dict[str, Any]]:
         """A standup whose whole window passed while the bot was down is recorded, never opened late."""
         if view.paused:
-            return
+            return []
         today = local_day(now, view.timezone)
         for back in range(MISSED_LOOKBACK_DAYS + 1):
             day = today - timedelta(days=back)
@@ -139,9 +142,10 @@ class StandupPlanner:
                 continue
             # A slot from before the schedule was last set was never promised, so it is not "missed".
             if (view.circle_id, day) not in held and slot.opens_at >= view.updated_at:
-                session.add(StandupOccurrence(**occurrence_values(view, slot), **self.claims.stamp(Status.MISSED)))
                 held.add((view.circle_id, day))
-            return  # only the latest passed slot: older gaps are history, not news
+                return [{**occurrence_values(view, slot), **self.claims.stamp(Status.MISSED)}]
+            return []  # only the latest passed slot: older gaps are history, not news
+        return []
 
     def _plan_occurrence(self, occurrence: StandupOccurrence, recover_at: datetime | None) -> None:
         now = self.clock.now()

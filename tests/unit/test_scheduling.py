@@ -264,6 +264,35 @@ async def test_apscheduler_failing_handler_does_not_break_later_jobs(caplog: pyt
         scheduler.shutdown()
 
 
+async def test_apscheduler_wake_ups_at_one_instant_share_one_job_and_each_runs() -> None:
+    scheduler = APScheduler()
+    seen = Recorder()
+    scheduler.register(Ping, seen.handle)
+    soon = datetime.now(UTC) + timedelta(seconds=0.2)
+    for n in range(50):
+        scheduler.at(Ping(f"standup-open:{n}", n), soon)
+    scheduler.at(Ping("later", 99), soon + timedelta(hours=1))
+    scheduler.cancel("standup-open:7")
+    scheduler.at(Ping("standup-open:8", 1008), soon + timedelta(hours=2))  # moved to another instant
+    assert len(scheduler._scheduler.get_jobs()) == 3  # one per instant, not one per wake-up
+    assert len(scheduler.job_ids()) == 50 and scheduler.next_run("standup-open:8") == soon + timedelta(hours=2)
+    scheduler.start()
+    try:
+        await asyncio.wait_for(seen.fired.wait(), timeout=3)
+        await asyncio.sleep(0.2)  # every task of the instant has run by now
+        assert sorted(wake.value for wake in seen.calls if isinstance(wake, Ping)) == [
+            n for n in range(50) if n not in (7, 8)
+        ]
+        # Each ran in its own task, with its own job id as log context.
+        assert {c["job"] for c in seen.contexts if c} == {f"standup-open:{n}" for n in range(50) if n not in (7, 8)}
+        assert sorted(scheduler.job_ids()) == ["later", "standup-open:8"]
+        scheduler.cancel("later")
+        scheduler.cancel("standup-open:8")
+        assert scheduler._scheduler.get_jobs() == []  # an instant with nothing left has no job
+    finally:
+        scheduler.shutdown()
+
+
 async def test_apscheduler_cancel() -> None:
     scheduler = APScheduler()
     seen = Recorder()
