@@ -82,6 +82,7 @@ class CheckinGroup:
     thread_id: int
     user_ids: tuple[int, ...]
     nudges: tuple[Nudge, ...]
+    ends_at: datetime
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,13 @@ class CloseGroup:
     thread_id: int
     user_ids: tuple[int, ...]
     goals: tuple[GoalView, ...]
+
+
+@dataclass(frozen=True)
+class CloseClaim:
+    round_id: int
+    groups: tuple[CloseGroup, ...]  # those still waiting for their "Did you meet?"
+    recovered: bool  # taken over from a process that died half-way: look for messages it sent
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from bot.pairing.overlap import Hours, common_windows
 from bot.pairing.quiet import last_activity
 from bot.pairing.results import (
     CheckinGroup,
+    CloseClaim,
     CloseGroup,
     GroupPlan,
     MetAnswer,
@@ -318,6 +319,13 @@ class PairingRounds:
         async with self.db.transaction() as session:
             await session.execute(update(PairGroup).where(PairGroup.id == group_id).values(**values))
 
+    async def recorded_threads(self, round_id: int) -> set[int]:
+        async with self.db.reader() as session:
+            found = await session.scalars(
+                select(PairGroup.thread_id).where(PairGroup.round_id == round_id, PairGroup.thread_id.is_not(None))
+            )
+            return {tid for tid in found if tid is not None}
+
     async def mark_open(self, claim: RoundClaim) -> None:
         """Every group has its thread and intro: the cycle runs; its check-in and close are planned."""
         async with self.db.transaction() as session:
@@ -371,13 +379,13 @@ class PairingRounds:
                         )
                         .values(nudged_at=now)
                     )
-                result.append(CheckinGroup(group.id, group.thread_id, tuple(ids), tuple(nudges)))
+                result.append(CheckinGroup(group.id, group.thread_id, tuple(ids), tuple(nudges), row.ends_at))
             return result
 
     # ----- the close ---------------------------------------------------------------------------------
 
-    async def claim_close(self, round_id: int) -> list[CloseGroup]:
-        """ "Did you meet?" for every group still waiting for it (a takeover skips the ones sent)."""
+    async def claim_close(self, round_id: int) -> CloseClaim | None:
+        """The close: "Did you meet?" for every group still waiting for it (a takeover skips those sent)."""
         now = self.clock.now()
         async with self.db.transaction() as session:
             claimed = await self.claims.advance(
@@ -386,9 +394,9 @@ class PairingRounds:
             if not claimed:
                 row = await session.get(PairRound, round_id)
                 if row is None or row.status != Status.CLOSING:
-                    return []
+                    return None
                 if not await self.claims.take_over(session, PairRound, row):
-                    return []
+                    return None
             groups = list(
                 await session.scalars(
                     select(PairGroup)
@@ -414,7 +422,7 @@ class PairingRounds:
             ids = members[group.id]
             mine = tuple(goal_view(g) for g in goals if g.group_id == group.id and g.user_id in ids)
             result.append(CloseGroup(group.id, group.thread_id, tuple(ids), mine))
-        return result
+        return CloseClaim(round_id, tuple(result), recovered=not claimed)
 
     async def mark_closed(self, round_id: int) -> None:
         async with self.db.transaction() as session:

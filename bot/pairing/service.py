@@ -213,13 +213,22 @@ class PairingService:
 
     # ----- goals -----------------------------------------------------------------------------------
 
-    async def add_goal(self, guild_id: int, user_id: int, text: str, due: date | None) -> GoalChange:
+    async def add_goal(
+        self, guild_id: int, user_id: int, text: str, due: date | None, *, group_id: int | None = None
+    ) -> GoalChange:
+        """A goal, attached to the member's current group (or the one whose thread it was set from)."""
         cleaned = clean_goal(text)
         if due is not None and due < await self.profiles.local_today(guild_id, user_id):
             raise InvalidInput("That due date has passed. Give today or a later date, or leave `due` out.")
         async with self.db.transaction() as session:
-            groups = await live_groups(session, guild_id, user_id)
-            group = groups[0][0] if groups else None
+            group: PairGroup | None
+            if group_id is not None:
+                if await session.get(PairGroupMember, (group_id, user_id)) is None:
+                    raise Forbidden("Only the members of this group can set goals here. `/goal add` works anywhere.")
+                group = await session.get(PairGroup, group_id)
+            else:
+                live = await live_groups(session, guild_id, user_id)
+                group = live[0][0] if live else None
             row = Goal(
                 guild_id=guild_id,
                 user_id=user_id,

@@ -260,7 +260,9 @@ async def test_the_close_asks_did_you_meet_and_the_partner_confirms_goals(proc: 
     round_id, group_of = await open_round(proc, circle)
     goal = await proc.pairing.add_goal(GUILD, ALICE, "Send the invoice", None)
     clock.advance(timedelta(days=6))
-    groups = await proc.rounds.claim_close(round_id)
+    claim = await proc.rounds.claim_close(round_id)
+    assert claim is not None and not claim.recovered
+    groups = claim.groups
     assert [g.user_ids for g in groups] == [(ALICE, BOB)]
     assert [g.text for g in groups[0].goals] == ["Send the invoice"]
     group_id = group_of[ALICE]
@@ -273,6 +275,7 @@ async def test_the_close_asks_did_you_meet_and_the_partner_confirms_goals(proc: 
         await proc.rounds.confirm_goal(GUILD, ALICE, group_id, goal.goal.id, True)
     confirmed = await proc.rounds.confirm_goal(GUILD, BOB, group_id, goal.goal.id, True)
     assert confirmed.outcome == GoalOutcome.DONE and confirmed.confirmed_by_user_id == BOB
+    assert await proc.rounds.claim_close(round_id) is None  # claimed once
     await proc.rounds.record_close_message(group_id, 3000)
     await proc.rounds.mark_closed(round_id)
     history = await proc.pairing.history(GUILD, ALICE)

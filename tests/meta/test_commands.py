@@ -112,6 +112,19 @@ SPEC_COMMANDS: dict[str, tuple[list[str], list[str]]] = {
     "profile show": ([], ["member"]),
     "away": (["until"], ["reason"]),
     "back": ([], []),
+    "pair optin": ([], ["circle"]),
+    "pair optout": ([], ["circle"]),
+    "pair snooze": (["until"], []),
+    "pair avoid": (["member"], []),
+    "pair unavoid": (["member"], []),
+    "pair schedule": (["day", "time"], ["circle", "cadence", "size"]),
+    "pair now": ([], ["circle"]),
+    "pair status": ([], []),
+    "pair history": ([], []),
+    "goal add": (["text"], ["due"]),
+    "goal done": (["goal"], []),
+    "goal drop": (["goal"], []),
+    "goal list": ([], ["member"]),
 }
 
 
@@ -123,7 +136,7 @@ async def test_spec_command_surface(loaded: CirclesBot) -> None:
         assert [p.name for p in params] == required + optional, f"/{name} options"
         assert [p.name for p in params if p.required] == required, f"/{name} required options"
     # Within the groups SPEC defines, nothing beyond the contract.
-    for group in ("circle", "profile"):
+    for group in ("circle", "profile", "pair", "goal"):
         extra = {n for n in commands if n.startswith(group + " ")} - set(SPEC_COMMANDS)
         assert extra == set(), f"/{group} has commands SPEC does not list"
     leaderboard = loaded.tree.get_command("profile")
@@ -133,7 +146,7 @@ async def test_spec_command_surface(loaded: CirclesBot) -> None:
 
 
 async def test_spec_commands_are_guild_only_and_autocomplete_their_options(loaded: CirclesBot) -> None:
-    for name in ("circle", "profile", "away", "back"):
+    for name in ("circle", "profile", "away", "back", "pair", "goal"):
         top = loaded.tree.get_command(name)
         assert top is not None and top.guild_only, f"/{name} must be guild-only"
     for command in _walk(loaded):
