@@ -60,6 +60,8 @@ class Services:
             sprints=SprintService(db, clock, scheduler, claims, circles, voice),
             pairing=PairingService(db, clock, scheduler, claims, circles, profiles),
         )
+        # The standup form shows what a member focused on since their previous answer.
+        standups.answers.focus_since = services.sprints.focus_summary
         data = services.member_data
         data.register("circles", tables=["circle_members"], export=circles.export_member, forget=circles.forget_member)
         data.register("profile", tables=["profiles"], export=profiles.export_member, forget=profiles.forget_member)

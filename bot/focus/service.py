@@ -784,6 +784,11 @@ class SprintService:
             ).one()
         return FocusSince(int(minutes or 0), int(count))
 
+    async def focus_summary(self, guild_id: int, user_id: int, since: datetime) -> tuple[int, int]:
+        """``focus_since`` as the standup form takes it: (minutes, sprints)."""
+        found = await self.focus_since(guild_id, user_id, since)
+        return found.minutes, found.sprints
+
     # ----- privacy --------------------------------------------------------------------------------
 
     async def export_member(self, guild_id: int, user_id: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ answer itself is one upsert. Thread message ids of answers are written in batche
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,6 +56,8 @@ class StandupAnswers:
         self._answer_upsert = upsert(
             db, StandupAnswer, ["occurrence_id", "user_id"], ["answers", "blocker", "updated_at"]
         ).returning(StandupAnswer.id, StandupAnswer.message_id)
+        # Set by the composition root: focus minutes and sprints of a member since an instant (bot.focus).
+        self.focus_since: Callable[[int, int, datetime], Awaitable[tuple[int, int]]] | None = None
 
     def remember_open(self, standup: OpenStandup) -> None:
         self._open[standup.occurrence_id] = standup
@@ -76,17 +78,20 @@ class StandupAnswers:
                     StandupAnswer.occurrence_id == occurrence.id, StandupAnswer.user_id == user_id
                 )
             )
-            previous = await session.scalar(
-                select(StandupAnswer.answers)
-                .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
-                .where(
-                    StandupAnswer.circle_id == occurrence.circle_id,
-                    StandupAnswer.user_id == user_id,
-                    StandupOccurrence.local_date < occurrence.local_date,
+            last = (
+                await session.execute(
+                    select(StandupAnswer.answers, StandupAnswer.created_at)
+                    .join(StandupOccurrence, StandupOccurrence.id == StandupAnswer.occurrence_id)
+                    .where(
+                        StandupAnswer.circle_id == occurrence.circle_id,
+                        StandupAnswer.user_id == user_id,
+                        StandupOccurrence.local_date < occurrence.local_date,
+                    )
+                    .order_by(StandupOccurrence.local_date.desc())
+                    .limit(1)
                 )
-                .order_by(StandupOccurrence.local_date.desc())
-                .limit(1)
-            )
+            ).first()
+        previous = last[0] if last is not None else None
         questions = tuple(occurrence.questions)
         plan = None
         if previous is not None:
@@ -101,7 +106,15 @@ class StandupAnswers:
             current=tuple(mine.answers) if mine else None,
             yesterday_plan=plan,
             closes_at=occurrence.closes_at,
+            focused=await self._focused(guild_id, user_id, last[1] if last is not None else now - timedelta(days=1)),
         )
+
+    async def _focused(self, guild_id: int, user_id: int, since: datetime) -> tuple[int, int] | None:
+        """Focus minutes and sprints since the member's previous answer, when there were any."""
+        if self.focus_since is None:
+            return None
+        minutes, sprints = await self.focus_since(guild_id, user_id, since)
+        return (minutes, sprints) if sprints else None
 
     async def submit_answer(
         self, guild_id: int, user_id: int, occurrence_id: int, answers: Iterable[str]

@@ -96,6 +96,7 @@ class AnswerForm:
     current: tuple[str, ...] | None
     yesterday_plan: str | None
     closes_at: datetime
+    focused: tuple[int, int] | None = None  # focus minutes and sprints since the previous answer (bot.focus)
 
 
 @dataclass(frozen=True)

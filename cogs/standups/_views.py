@@ -65,8 +65,8 @@ class AnswerModal(discord.ui.Modal):
         super().__init__(title=thread_name(form.local_date), custom_id=f"{MODAL_PREFIX}{form.occurrence_id}")
         for index, question in enumerate(form.questions):
             placeholder = None
-            if index == 0 and form.yesterday_plan:
-                hint = f"Yesterday you planned: {form.yesterday_plan}"
+            if index == 0 and (form.yesterday_plan or form.focused):
+                hint = focus_hint(form)
                 placeholder = hint if len(hint) <= PLACEHOLDER_MAX else hint[: PLACEHOLDER_MAX - 1] + "…"
             self.add_item(
                 discord.ui.TextInput(
@@ -80,6 +80,16 @@ class AnswerModal(discord.ui.Modal):
                 )
             )
         self.stop()
+
+
+def focus_hint(form: AnswerForm) -> str:
+    """The first field's hint: yesterday's plan and the focus time since ("… — you focused 75 min in 3 sprints")."""
+    parts = [f"Yesterday you planned: {form.yesterday_plan}"] if form.yesterday_plan else []
+    if form.focused is not None:
+        minutes, sprints = form.focused
+        parts.append(f"you focused {minutes} min in {sprints} sprint{'s' if sprints != 1 else ''}")
+    text = " — ".join(parts)
+    return text[:1].upper() + text[1:]
 
 
 MODAL_PREFIX = "standup-answer:"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest.mock import create_autospec
@@ -18,10 +19,13 @@ from bot.db import Database
 from bot.focus.models import Sprint, SprintSchedule
 from bot.focus.results import ParticipantView, SprintCard, SprintView
 from bot.focus.timeline import CatchUp, Plan, phases
+from bot.standups.questions import DEFAULT_QUESTIONS
+from bot.standups.results import AnswerForm
 from cogs.sprints import _render
 from cogs.sprints._cog import SprintsCog, complete_tag
 from cogs.sprints._posting import SprintPoster
 from cogs.sprints._views import FinishButton, SprintButton, finish_view, sprint_view
+from cogs.standups._views import AnswerModal, focus_hint
 from tests.cogs.fakes import GUILD, fake_interaction, fake_member, invoke
 
 HOME, ROOM, AFK = 7001, 7002, 7003
@@ -202,3 +206,17 @@ def test_persistent_custom_ids_and_the_late_phase_line() -> None:
     assert text.endswith(f"<@{ALICE}>") and "@everyone" not in text
     embed = _render.card(card)
     assert "@everyone" not in str(embed.to_dict())
+
+
+def test_the_standup_form_hint_shows_the_plan_and_focus_time() -> None:
+    base = AnswerForm(1, datetime(2026, 12, 1).date(), DEFAULT_QUESTIONS, None, "Ship the page", datetime.now(UTC))
+    assert focus_hint(base) == "Yesterday you planned: Ship the page"
+    both = dataclasses.replace(base, focused=(75, 3))
+    assert focus_hint(both) == "Yesterday you planned: Ship the page — you focused 75 min in 3 sprints"
+    only = dataclasses.replace(base, yesterday_plan=None, focused=(25, 1))
+    assert focus_hint(only) == "You focused 25 min in 1 sprint"
+    first = AnswerModal(both).children[0]
+    assert isinstance(first, discord.ui.TextInput) and first.placeholder == focus_hint(both)
+    long = AnswerModal(dataclasses.replace(both, yesterday_plan="x" * 90)).children[0]
+    assert isinstance(long, discord.ui.TextInput) and long.placeholder is not None
+    assert long.placeholder.endswith("…") and len(long.placeholder) == 100

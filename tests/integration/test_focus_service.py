@@ -12,7 +12,7 @@ from bot.actors import Actor
 from bot.circles.service import CircleService, CircleView
 from bot.clock import FixedClock
 from bot.db import Database
-from bot.db.claims import Claims
+from bot.db.claims import Claims, OccurrenceStatus
 from bot.db.liveness import Liveness
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bot.focus.models import Sprint, SprintParticipant, SprintPhaseChange, VoiceSession
@@ -21,6 +21,8 @@ from bot.focus.service import SprintHeadsUpWake, SprintPhaseWake, SprintService,
 from bot.focus.timeline import PhaseKind
 from bot.focus.voice import VoicePresence, VoiceSeen
 from bot.scheduling import FakeScheduler, PlanScope
+from bot.standups.models import StandupAnswer, StandupOccurrence
+from bot.standups.questions import DEFAULT_QUESTIONS
 from bot.timeparse import parse_days
 
 GUILD = 500
@@ -319,3 +321,46 @@ async def test_privacy_export_and_forget(proc: Process, db: Database, clock: Fix
     assert len(data["voice_sessions"]) == 1
     await proc.sprints.forget_member(GUILD, BOB)
     assert await proc.sprints.export_member(GUILD, BOB) == {"voice_sessions": [], "sprints": [], "sprint_joins": []}
+
+
+async def test_an_empty_intention_defaults_to_todays_standup_focus(
+    proc: Process, db: Database, clock: FixedClock
+) -> None:
+    circle = await make_circle(proc)
+    async with db.transaction() as session:
+        occurrence = StandupOccurrence(
+            circle_id=circle.id,
+            guild_id=GUILD,
+            local_date=T0.date(),
+            opens_at=T0 - timedelta(hours=1),
+            closes_at=T0 + timedelta(hours=7),
+            questions=list(DEFAULT_QUESTIONS),
+            status=OccurrenceStatus.OPEN,
+            claimed_at=T0 - timedelta(hours=1),
+            channel_id=HOME,
+            excused=[],
+        )
+        session.add(occurrence)
+        await session.flush()
+        session.add(
+            StandupAnswer(
+                occurrence_id=occurrence.id,
+                circle_id=circle.id,
+                guild_id=GUILD,
+                user_id=ALICE,
+                answers=["Proposals", "Finish the Acme landing page", "none"],
+                blocker=False,
+                created_at=T0 - timedelta(minutes=30),
+                updated_at=T0 - timedelta(minutes=30),
+            )
+        )
+    started = await proc.sprints.start(Actor(GUILD, ALICE), circle.id, focus=20, rounds=1)
+    assert started.defaulted_intention
+    assert started.card.participants[0].intention == "Finish the Acme landing page"
+    joined = await proc.sprints.join(GUILD, BOB, sprint_id=started.card.sprint.id)  # Bob has no standup today
+    assert joined.intention is None and not joined.defaulted_intention
+    clock.advance(timedelta(minutes=21))
+    assert isinstance(await proc.sprints.claim_phase(started.card.sprint.id), Recap)
+    # What the next standup form shows: focus since the previous answer.
+    assert await proc.sprints.focus_summary(GUILD, ALICE, T0 - timedelta(minutes=30)) == (20, 1)
+    assert await proc.sprints.focus_summary(GUILD, ALICE, T0 + timedelta(minutes=1)) == (0, 0)
