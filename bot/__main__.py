@@ -8,6 +8,11 @@ import contextlib
 import logging
 import signal
 import sys
+import tempfile
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy.engine import make_url
 
 from bot import logs
 from bot.clock import SystemClock
@@ -15,6 +20,7 @@ from bot.config import ConfigError, Settings, load_settings, token_user_id
 from bot.db import Database
 from bot.db import migrate as migrations
 from bot.db.engine import sqlite_file_missing
+from bot.preflight import CONFIG_ERROR, RUNTIME_ERROR, Problem, check_discord
 from bot.scheduling import APScheduler
 from bot.services import Services
 
@@ -60,7 +66,7 @@ async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -
         waiter = asyncio.create_task(stopping.wait())
         done, _ = await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
         if runner in done:
-            runner.result()  # a login failure surfaces here
+            runner.result()  # a login failure surfaces here (preflight has ruled out the usual ones)
             return 0
         log.info("shutting down")
         await bot.close()
@@ -85,33 +91,73 @@ async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -
         await db.dispose()
 
 
-def _check(settings: Settings) -> list[str]:
-    """Everything wrong with the configuration and database, one line each."""
-    problems: list[str] = []
+def _check(settings: Settings) -> list[Problem]:
+    """Everything wrong with the configuration, Discord and the database, one line each."""
+    problems: list[Problem] = []
+    token: str | None = None
     try:
-        settings.token()
+        token = settings.token()
     except ConfigError as exc:
-        problems.append(str(exc))
+        problems.append(Problem(str(exc), CONFIG_ERROR))
     try:
         settings.check_sharding()
     except ConfigError as exc:
-        problems.append(str(exc))
+        problems.append(Problem(str(exc), CONFIG_ERROR))
+
+    async def discord() -> None:
+        if token is not None:
+            try:
+                await check_discord(token, settings.discord_api_base, settings.discord_gateway_url)
+            except Problem as problem:
+                problems.append(problem)
 
     async def database() -> None:
+        unwritable = _sqlite_directory_problem(settings.database_url)
+        if unwritable is not None:
+            problems.append(Problem(unwritable, RUNTIME_ERROR))
+            return
         if sqlite_file_missing(settings.database_url):
             print("database: the SQLite file does not exist yet; `python -m bot` creates and migrates it")
             return
         try:
             current = await migrations.current_revision(settings.database_url)
         except Exception as exc:  # any driver error: report it as one line
-            problems.append(f"DATABASE_URL: cannot connect ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+            reason = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+            problems.append(Problem(f"DATABASE_URL: cannot connect ({reason})", RUNTIME_ERROR))
             return
         head = migrations.head_revision()
         if current != head:
             print(f"database: at revision {current or 'none'}, head is {head}: `python -m bot` migrates at start-up")
 
-    asyncio.run(database())
+    async def both() -> None:
+        await discord()
+        await database()
+
+    asyncio.run(both())
     return problems
+
+
+def _sqlite_directory_problem(url: str) -> str | None:
+    """Why the SQLite file cannot be created or written where DATABASE_URL puts it (creating nothing), or None."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    file = Path(parsed.database)
+    folder = file.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"DATABASE_URL: the data directory {folder} cannot be created: {existing} is not a directory"
+    try:
+        # SQLite writes beside the file too (the -wal and -shm files): the folder must take new files.
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        return f"DATABASE_URL: the data directory {existing} is not writable ({exc.strerror or exc})"
+    if file.exists() and not file.is_file():
+        return f"DATABASE_URL: {file} is not a file"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,27 +183,41 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(f"error: {problem}", file=sys.stderr)
         if not problems:
-            print("configuration and database OK")
-        return 1 if problems else 0
+            print("configuration, Discord and database OK")
+            return 0
+        # Configuration first, as `run` would stop there before touching anything else.
+        return CONFIG_ERROR if any(p.exit_code == CONFIG_ERROR for p in problems) else RUNTIME_ERROR
     if args.command == "migrate":
         if not _migrate(settings):
-            return 1
+            return RUNTIME_ERROR
         print(f"database at revision {migrations.head_revision()}")
         return 0
     try:
         token = settings.token()
         settings.check_sharding()
+        if args.command == "invite-url":
+            from bot.client import invite_url
+
+            print(invite_url(_client_id_from_token(token)))
+            return 0
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.command == "invite-url":
-        from bot.client import invite_url
-
-        print(invite_url(_client_id_from_token(token)))
-        return 0
+        return CONFIG_ERROR
+    try:
+        # Before migrating: a rejected token or a wrong address is one line, and nothing has been created.
+        asyncio.run(check_discord(token, settings.discord_api_base, settings.discord_gateway_url))
+    except Problem as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return problem.exit_code
     if not _migrate(settings):
-        return 1
-    return asyncio.run(_run_bot(settings, token, sync_only=args.command == "sync-commands"))
+        return RUNTIME_ERROR
+    try:
+        return asyncio.run(_run_bot(settings, token, sync_only=args.command == "sync-commands"))
+    except (aiohttp.ClientConnectionError, OSError) as exc:
+        # Discord became unreachable between the preflight and the login: still one line.
+        reason = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+        print(f"error: cannot reach Discord: {reason}", file=sys.stderr)
+        return RUNTIME_ERROR
 
 
 def _migrate(settings: Settings) -> bool:

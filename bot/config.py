@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import SecretStr, ValidationError, field_validator
@@ -26,6 +27,11 @@ def token_user_id(token: str) -> int | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     return int(text) if text.isdigit() else None
+
+
+def _in_memory(database: str | None, query: Mapping[str, object]) -> bool:
+    name = database or ""
+    return name in ("", ":memory:") or name.startswith("file::memory:") or query.get("mode") == "memory"
 
 
 class ConfigError(Exception):
@@ -71,9 +77,16 @@ class Settings(BaseSettings):
         if not value.startswith(SUPPORTED_DATABASE_PREFIXES):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         try:
-            make_url(value)
+            url = make_url(value)
         except Exception:  # SQLAlchemy raises ArgumentError or a bare ValueError (e.g. a bad port)
             raise ValueError("cannot be parsed: check the user, host, port and database name") from None
+        if url.get_backend_name() == "sqlite" and _in_memory(url.database, url.query):
+            # Each SQLite connection to :memory: is a database of its own: the writer thread would write where
+            # the readers never look (no such table), and every restart would begin empty.
+            raise ValueError(
+                "an in-memory SQLite database cannot work: the bot needs a file, so that its writes and reads see "
+                "the same data and the data survive a restart (e.g. sqlite+aiosqlite:///data/circles.db)"
+            )
         return value
 
     @field_validator("shard_ids")
@@ -111,6 +124,11 @@ class Settings(BaseSettings):
         if self.discord_token is None or not self.discord_token.get_secret_value().strip():
             raise ConfigError("DISCORD_TOKEN is not set: put your bot token in the environment or .env")
         value = self.discord_token.get_secret_value().strip()
+        if value.lower().startswith(("bot ", "bearer ")):
+            raise ConfigError(
+                f"DISCORD_TOKEN starts with {value.split()[0]!r}: put only the token itself in DISCORD_TOKEN, "
+                "without the prefix (the bot adds it)"
+            )
         if not _TOKEN_RE.match(value) or token_user_id(value) is None:
             raise ConfigError("DISCORD_TOKEN is malformed: expected the bot token from the Developer Portal")
         return value

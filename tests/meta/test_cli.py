@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.meta.conftest import EmulatorProcess
+
 # Shaped like a bot token; its first segment is base64 for the client id 123456789012345678.
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 CLIENT_ID = "123456789012345678"
@@ -44,27 +46,61 @@ def _run(cwd: Path, env: dict[str, str], *args: str) -> Run:
     return Run(result.returncode, result.stdout, result.stderr, cwd)
 
 
-def _migrate_then_check(cwd: Path) -> tuple[Run, Run]:
-    env = {"DISCORD_TOKEN": TOKEN}
+def _migrate_then_check(cwd: Path, env: dict[str, str]) -> tuple[Run, Run]:
     return _run(cwd, env, "migrate"), _run(cwd, env, "check")
 
 
-SCENARIOS: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
-    "check-no-token": ({}, ("check",)),
-    "run-no-token": ({}, ()),
-    "check-bad-url": ({"DATABASE_URL": BAD_URL, "DISCORD_TOKEN": TOKEN}, ("check",)),
-    "invite-url": ({"DISCORD_TOKEN": TOKEN}, ("invite-url",)),
-}
+def _wrong(token: str) -> str:
+    """Well-formed, the right bot id, but not the token Discord issued (as after a reset in the portal)."""
+    return token.rsplit(".", 1)[0] + ".ThisIsNotTheSecretDiscordIssued0123456789"
+
+
+UNREACHABLE_API = "http://127.0.0.1:1/api/v10"  # nothing listens on port 1: refused at once
+UNREACHABLE_GATEWAY = "ws://127.0.0.1:1/gateway"
+
+
+def _scenarios(emu: EmulatorProcess, tmp: Path) -> dict[str, tuple[dict[str, str], tuple[str, ...]]]:
+    ok = {"DISCORD_TOKEN": emu.token, **emu.env()}
+    wrong = {**ok, "DISCORD_TOKEN": _wrong(emu.token)}
+    prefixed = {**ok, "DISCORD_TOKEN": f"Bot {emu.token}"}
+    (tmp / "a-file").write_text("not a folder\n")
+    under_a_file = f"sqlite+aiosqlite:///{tmp / 'a-file' / 'data' / 'circles.db'}"
+    return {
+        "check-no-token": ({}, ("check",)),
+        "run-no-token": ({}, ()),
+        "check-bad-url": ({"DATABASE_URL": BAD_URL, "DISCORD_TOKEN": TOKEN}, ("check",)),
+        "invite-url": ({"DISCORD_TOKEN": TOKEN}, ("invite-url",)),
+        **{f"{command}-wrong-token": (wrong, (command,)) for command in ("run", "sync-commands", "check")},
+        **{f"{command}-bot-prefix": (prefixed, (command,)) for command in ("run", "check", "invite-url")},
+        **{
+            f"{command}-no-api": ({**ok, "DISCORD_API_BASE": UNREACHABLE_API}, (command,))
+            for command in ("run", "sync-commands", "check")
+        },
+        **{
+            f"{command}-no-gateway": ({**ok, "DISCORD_GATEWAY_URL": UNREACHABLE_GATEWAY}, (command,))
+            for command in ("run", "check")
+        },
+        **{
+            f"{command}-in-memory": ({**ok, "DATABASE_URL": "sqlite+aiosqlite://"}, (command,))
+            for command in ("run", "check", "migrate")
+        },
+        **{
+            f"{command}-unwritable": ({**ok, "DATABASE_URL": under_a_file}, (command,))
+            for command in ("check", "migrate")
+        },
+    }
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    with ThreadPoolExecutor(max_workers=len(SCENARIOS) + 1) as pool:
+def runs(tmp_path_factory: pytest.TempPathFactory, emulator_process: EmulatorProcess) -> dict[str, Run]:
+    scenarios = _scenarios(emulator_process, tmp_path_factory.mktemp("shared"))
+    with ThreadPoolExecutor(max_workers=8) as pool:
         futures = {
             name: pool.submit(_run, tmp_path_factory.mktemp(name), env, *args)
-            for name, (env, args) in SCENARIOS.items()
+            for name, (env, args) in scenarios.items()
         }
-        chained = pool.submit(_migrate_then_check, tmp_path_factory.mktemp("migrate"))
+        ok = {"DISCORD_TOKEN": emulator_process.token, **emulator_process.env()}
+        chained = pool.submit(_migrate_then_check, tmp_path_factory.mktemp("migrate"), ok)
         results = {name: future.result() for name, future in futures.items()}
         results["migrate"], results["check-ok"] = chained.result()
     return results
@@ -82,6 +118,7 @@ def _one_error_line(run: Run, variable: str) -> str:
 def test_check_without_a_token_prints_one_line_naming_it(runs: dict[str, Run]) -> None:
     run = runs["check-no-token"]
     line = _one_error_line(run, "DISCORD_TOKEN")
+    assert run.returncode == 2  # as `run` and `invite-url` say for the same mistake
     assert line == "error: DISCORD_TOKEN is not set: put your bot token in the environment or .env"
     # Checking creates nothing: no data/ folder, no database file.
     assert list(run.cwd.iterdir()) == []
@@ -191,5 +228,71 @@ def test_migrate_then_check_is_clean(runs: dict[str, Run]) -> None:
     assert migrate.stdout.startswith("database at revision ")
     assert (migrate.cwd / "data" / "circles.db").exists()  # the default DATABASE_URL, relative to the cwd
     assert check.returncode == 0, check.stderr
-    assert check.stdout.strip() == "configuration and database OK"
+    assert check.stdout.strip() == "configuration, Discord and database OK"
     assert check.stderr == ""
+
+
+# First-run mistakes: one line that says what to do, the same exit code in every subcommand (2: change the
+# configuration; 1: something cannot be reached or written), and never the token.
+
+REJECTED = "error: Discord rejected the token: reset it in the Developer Portal and update DISCORD_TOKEN"
+
+
+def _the_one_line(run: Run, code: int) -> str:
+    assert "Traceback" not in run.stderr + run.stdout, run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and run.stderr.splitlines() == errors, run.stderr
+    assert run.returncode == code, run.stderr
+    return errors[0]
+
+
+@pytest.mark.parametrize("command", ["run", "sync-commands", "check"])
+def test_a_token_discord_rejects_is_one_line_saying_to_reset_it(
+    runs: dict[str, Run], emulator_process: EmulatorProcess, command: str
+) -> None:
+    run = runs[f"{command}-wrong-token"]
+    assert _the_one_line(run, 2) == REJECTED
+    secret = _wrong(emulator_process.token).rsplit(".", 1)[1]
+    assert secret not in run.stdout + run.stderr
+    if command != "check":
+        assert not (run.cwd / "data").exists()  # refused before migrating anything
+
+
+@pytest.mark.parametrize("command", ["run", "sync-commands", "check"])
+def test_an_unreachable_api_base_is_one_line_naming_it(runs: dict[str, Run], command: str) -> None:
+    line = _the_one_line(runs[f"{command}-no-api"], 1)
+    assert line.startswith(f"error: cannot reach DISCORD_API_BASE ({UNREACHABLE_API}): ClientConnectorError")
+
+
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_an_unreachable_gateway_is_one_line_naming_it(runs: dict[str, Run], command: str) -> None:
+    # Without the preflight, discord.py would retry the gateway every 5 s, with a traceback each time, forever.
+    line = _the_one_line(runs[f"{command}-no-gateway"], 1)
+    assert line.startswith(f"error: cannot reach DISCORD_GATEWAY_URL ({UNREACHABLE_GATEWAY}): ClientConnectorError")
+
+
+@pytest.mark.parametrize("command", ["run", "check", "invite-url"])
+def test_a_token_pasted_with_its_bot_prefix_is_told_to_drop_it(
+    runs: dict[str, Run], emulator_process: EmulatorProcess, command: str
+) -> None:
+    run = runs[f"{command}-bot-prefix"]
+    line = _the_one_line(run, 2)
+    assert line.startswith("error: DISCORD_TOKEN starts with 'Bot': put only the token itself in DISCORD_TOKEN")
+    assert emulator_process.token not in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "check", "migrate"])
+def test_in_memory_sqlite_is_refused_saying_why(runs: dict[str, Run], command: str) -> None:
+    # Each connection to :memory: is a database of its own: the writer thread would see no tables.
+    line = _the_one_line(runs[f"{command}-in-memory"], 2)
+    assert line.startswith("error: DATABASE_URL is invalid: an in-memory SQLite database cannot work")
+    assert "the data survive a restart" in line
+
+
+@pytest.mark.parametrize("command", ["check", "migrate"])
+def test_a_data_directory_that_cannot_be_made_is_found_by_check_as_migrate_would(
+    runs: dict[str, Run], command: str
+) -> None:
+    run = runs[f"{command}-unwritable"]
+    line = _the_one_line(run, 1)
+    assert line.startswith("error: DATABASE_URL:") and "a-file" in line and "not a directory" in line.lower()

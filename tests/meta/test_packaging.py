@@ -24,12 +24,11 @@ from pathlib import Path
 import pytest
 
 from bot.db import migrate as migrations
+from tests.meta.conftest import EmulatorProcess
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-# Shaped like a bot token; its first segment is base64 for the client id 123456789012345678.
-TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 # What a copy of the checkout leaves out: local state and caches, never sources.
 NOT_SOURCES = shutil.ignore_patterns(
     ".git", ".venv", "__pycache__", "*.pyc", "build", "dist", "*.egg-info", ".hypothesis", ".*_cache", "data", ".env"
@@ -76,7 +75,7 @@ def _must(command: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+def installed(tmp_path_factory: pytest.TempPathFactory, emulator_process: EmulatorProcess) -> Installed:
     base = tmp_path_factory.mktemp("packaging")
     # Build from a copy: an in-tree build leaves build/ and *.egg-info in the checkout, and a stale build/lib
     # could put files in the wheel that the sources no longer have.
@@ -106,7 +105,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     workdir.mkdir()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "DISCORD_TOKEN": TOKEN,
+        "DISCORD_TOKEN": emulator_process.token,  # `check` asks Discord (here the emulator) about it
+        **emulator_process.env(),
         "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'data' / 'circles.db'}",
     }
     return Installed(wheel, python, site_packages, workdir, env)
@@ -142,5 +142,5 @@ def test_the_installed_bot_migrates_and_checks_from_another_directory(installed:
     assert (installed.workdir / "data" / "circles.db").exists()
     check = installed.run("-m", "bot", "check")
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "configuration and database OK" in check.stdout
+    assert "configuration, Discord and database OK" in check.stdout
     assert "Traceback" not in migrate.stderr + check.stderr

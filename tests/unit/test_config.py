@@ -59,7 +59,6 @@ def test_blank_token_is_missing(monkeypatch: pytest.MonkeyPatch, value: str) -> 
     "value",
     [
         "hunter2",
-        "Bot " + TOKEN,
         TOKEN.replace(".", ""),
         "a.b.c",
         TOKEN + ".extra",
@@ -74,6 +73,37 @@ def test_malformed_token_names_discord_token(monkeypatch: pytest.MonkeyPatch, va
         load_settings().token()
     # The error is printed: it must not echo the (possibly real) secret back.
     assert value not in str(info.value)
+
+
+@pytest.mark.parametrize("prefix", ["Bot ", "bot ", "Bearer "])
+def test_a_token_with_its_prefix_is_told_to_drop_it(monkeypatch: pytest.MonkeyPatch, prefix: str) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", prefix + TOKEN)
+    with pytest.raises(ConfigError, match="without the prefix") as info:
+        load_settings().token()
+    assert str(info.value).startswith(f"DISCORD_TOKEN starts with {prefix.strip()!r}")
+    assert TOKEN not in str(info.value) and TOKEN.split(".")[0] not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite+aiosqlite://",
+        "sqlite+aiosqlite:///:memory:",
+        "sqlite+aiosqlite:///file::memory:?cache=shared&uri=true",
+        "sqlite+aiosqlite:///file:circles?mode=memory&cache=shared&uri=true",
+    ],
+)
+def test_in_memory_sqlite_is_refused_saying_why(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigError, match="DATABASE_URL is invalid: an in-memory SQLite database") as info:
+        load_settings()
+    assert "writes and reads see the same data" in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite:///data/circles.db", "sqlite+aiosqlite:////var/lib/circles.db"])
+def test_sqlite_files_are_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert load_settings().database_url == url
 
 
 def test_token_user_id() -> None:
