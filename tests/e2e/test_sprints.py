@@ -188,9 +188,49 @@ async def test_a_two_round_sprint_through_kills_and_gateway_drops(
     yes = await drv.click(g, world.dave, recap, finish["Yes"])
     await yes.response()
     assert "Noted: **yes**" in text_of(await yes.final_message())
-    outsider = await drv.click(g, world.eve if False else world.carol, recap, finish["No"])
-    await outsider.response()
+    partly = await drv.click(g, world.host, recap, finish["Partly"])
+    assert "Noted: **partly**" in text_of(await partly.final_message()) and partly.ephemeral
     with sqlite3.connect(db_path(bot_process)) as conn:
         answers = dict(conn.execute("SELECT user_id, finished FROM sprint_participants").fetchall())
-    assert answers[world.dave] == "yes"
+    assert answers[world.dave] == "yes" and answers[world.host] == "partly"
     assert len(emu.find_requests("POST", rf"/channels/{home}/messages$")) == 4
+
+
+async def test_a_scheduled_sprint_with_its_heads_up_exactly_once_across_restarts(
+    emu: Emulator, world: World, drv: Driver, bot_process: BotProcess
+) -> None:
+    g, home, room = world.guild_a, world.circle_home, world.focus_room
+    slot = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)  # a Thursday, 10:00 in the circle's timezone (UTC)
+    await bot_process.start(shifted_to=slot - timedelta(minutes=5, seconds=6))
+    await answer(drv, g, world.host, "circle create", name="Focus club", channel=home, voice=room)
+    await answer(drv, g, world.alice, "circle join")
+    refused = await answer(drv, g, world.alice, "sprint schedule", circle="Focus club", time="10:00", days="daily")
+    assert "Only hosts" in text_of(refused)
+    saved = await answer(
+        drv, g, world.host, "sprint schedule", circle="Focus club", time="10:00", days="weekdays", focus=5, rounds=1
+    )
+    assert "mon-fri at 10:00" in text_of(saved) and "heads-up 5 minutes before" in text_of(saved)
+    info = await answer(drv, g, world.bob, "circle info", circle="Focus club")
+    assert "Sprints mon-fri 10:00" in text_of(info)
+
+    await emu.wait_until(lambda: bot_messages(emu, home), 15, "the heads-up")
+    heads_up = bot_messages(emu, home)[0]
+    assert "starts <t:" in heads_up["content"] and f"<#{room}>" in heads_up["content"]
+    assert emu.pinged_user_ids(heads_up) == frozenset()
+
+    # Killed before the slot; back 3 seconds before it: no second heads-up, and the sprint starts.
+    await bot_process.stop(signal.SIGKILL)
+    await bot_process.start(shifted_to=slot - timedelta(seconds=3))
+    await emu.wait_until(lambda: len(bot_messages(emu, home)) == 2, 15, "the scheduled sprint")
+    announcement = bot_messages(emu, home)[1]
+    assert "Focus sprint · Focus club" in text_of(announcement)
+    assert "Focus · round 1 of 1" in text_of(announcement)
+    # Another restart inside the slot does not start it again.
+    await bot_process.stop(signal.SIGKILL)
+    await bot_process.start(shifted_to=slot + timedelta(seconds=40))
+    status = await answer(drv, g, world.alice, "sprint status")
+    assert "Focus · round 1 of 1" in text_of(status)
+    listing = await answer(drv, g, world.alice, "circle list")
+    assert "Sprint running" in text_of(listing)
+    assert len(bot_messages(emu, home)) == 2
+    assert len(emu.find_requests("POST", rf"/channels/{home}/messages$")) == 2
