@@ -7,6 +7,7 @@ from bot.focus import models as focus_models
 from bot.pairing import models as pairing_models
 from bot.profiles import models as profiles_models
 from bot.standups import models as standups_models
+from bot.stats import models as stats_models
 
 metadata = Base.metadata
 
@@ -18,4 +19,5 @@ __all__ = [
     "pairing_models",
     "profiles_models",
     "standups_models",
+    "stats_models",
 ]

@@ -1,0 +1,1 @@
+"""Stats: `/stats me|circle|export`, the weekly digest, and the figures and charts behind them."""
