@@ -11,7 +11,7 @@ from typing import Any
 
 log_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("log_context", default=None)
 
-_CONTEXT_KEYS = ("guild", "user", "command", "interaction", "job")
+_CONTEXT_KEYS = ("guild", "user", "command", "custom_id", "interaction", "job", "circle", "thread")
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from discord.app_commands.transformers import IdentityTransformer
 from bot.client import CirclesBot, report_error
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound, UserError
 from cogs.circles._cog import CirclesCog
-from tests.cogs.fakes import fake_interaction, fake_member, http_response, only_reply, replies
+from tests.cogs.fakes import GUILD, fake_interaction, fake_member, http_response, only_reply, replies
 
 REF = re.compile(r"^Something went wrong on my side \(ref `([0-9a-f]{8})`\)\. Nothing was changed; please try again\.$")
 
@@ -158,3 +158,38 @@ async def test_interaction_check_sets_log_context_and_refuses_dms(bot: CirclesBo
     reply = only_reply(dm)
     assert reply.content == "Cowork Circles works inside a server, not in DMs."
     assert reply.ephemeral and reply.pings_nobody
+
+
+async def test_an_error_in_a_button_logs_guild_user_and_custom_id(
+    bot: CirclesBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot import logs
+    from cogs._common.interactions import routes_errors
+
+    interaction = fake_interaction(bot, fake_member(7))
+    interaction.type = discord.InteractionType.component
+    interaction.data = {"custom_id": "standup-post:42", "component_type": 2}
+    seen: list[dict[str, object] | None] = []
+
+    class Button:
+        @routes_errors
+        async def callback(self, interaction: discord.Interaction[CirclesBot]) -> None:
+            seen.append(logs.log_context.get())
+            raise ZeroDivisionError("a bug in a view")
+
+    logger = logging.getLogger("bot.client")
+    context_filter = logs.ContextFilter()
+    logger.addFilter(context_filter)
+    try:
+        with caplog.at_level(logging.ERROR):
+            await Button().callback(interaction)
+    finally:
+        logger.removeFilter(context_filter)
+    assert seen == [{"guild": GUILD, "user": 7, "custom_id": "standup-post:42", "interaction": interaction.id}]
+    (record,) = _errors(caplog)
+    assert "component" in record.getMessage()
+    assert (
+        getattr(record, "context", "") == f"guild={GUILD} user=7 custom_id=standup-post:42 interaction={interaction.id}"
+    )
+    reply = only_reply(interaction)  # the member still gets the "Something went wrong (ref …)" reply
+    assert reply.ephemeral and reply.content is not None and REF.match(reply.content)

@@ -394,3 +394,26 @@ async def test_hot_writes_read_back_as_written(world: World, db: Database) -> No
     assert occurrence.status == "open" and occurrence.thread_id == 7000 + occurrence_id
     assert occurrence.message_id == 8000 + occurrence_id
     assert occurrence.reminder_at is not None and occurrence.reminder_at.tzinfo is UTC
+
+
+async def test_forgetting_a_member_leaves_no_trace_in_excused_days(world: World, db: Database) -> None:
+    circle = await world.circle(ALICE, BOB)
+    await world.schedule(circle)
+    world.clock.set(MORNING)
+    await world.profiles.set_away(GUILD, ALICE, MORNING.date(), "holiday")
+    await world.profiles.set_away(GUILD, BOB, MORNING.date(), "holiday")
+    occ = await world.open_today(circle)
+    world.clock.set(MORNING + timedelta(hours=8))
+    assert await world.standups.lifecycle.claim_close(occ) is not None
+
+    async def excused() -> list[int]:
+        async with db.reader() as session:
+            row = await session.get(StandupOccurrence, occ)
+            assert row is not None
+            return list(row.excused)
+
+    assert sorted(await excused()) == [ALICE, BOB]
+    await world.standups.answers.forget_member(GUILD + 1, ALICE)  # another guild: nothing of this one changes
+    assert sorted(await excused()) == [ALICE, BOB]
+    await world.standups.answers.forget_member(GUILD, ALICE)
+    assert await excused() == [BOB]  # Bob's day stays excused
