@@ -14,9 +14,12 @@ from bot.focus.service import SprintService
 from bot.focus.voice import VoicePresence
 from bot.pairing.service import PairingService
 from bot.privacy.registry import MemberDataRegistry
+from bot.privacy.service import PrivacyService
 from bot.profiles.service import ProfileService
 from bot.scheduling import Planners, Scheduler
 from bot.standups.service import StandupService
+from bot.stats.digests import DigestService
+from bot.stats.service import StatsService
 
 
 @dataclass
@@ -33,6 +36,9 @@ class Services:
     voice: VoicePresence
     sprints: SprintService
     pairing: PairingService
+    stats: StatsService
+    digests: DigestService
+    privacy: PrivacyService
     # Features add a source each, so `/circle list` and `/circle info` can say what runs in a circle.
     activity_sources: list[ActivitySource] = field(default_factory=list)
     # Every service that keeps per-member data adds its export and forget here, for `/privacy`.
@@ -46,6 +52,7 @@ class Services:
         profiles = ProfileService(db, clock)
         standups = StandupService(db, clock, scheduler, claims, circles, profiles)
         voice = VoicePresence(db, clock, circles, liveness)
+        member_data = MemberDataRegistry()
         services = cls(
             db=db,
             clock=clock,
@@ -59,6 +66,10 @@ class Services:
             voice=voice,
             sprints=SprintService(db, clock, scheduler, claims, circles, voice),
             pairing=PairingService(db, clock, scheduler, claims, circles, profiles),
+            stats=StatsService(db, clock, circles, profiles, standups.answers, voice),
+            digests=DigestService(db, clock, scheduler, claims),
+            privacy=PrivacyService(member_data, clock),
+            member_data=member_data,
         )
         # The standup form shows what a member focused on since their previous answer.
         standups.answers.focus_since = services.sprints.focus_summary

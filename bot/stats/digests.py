@@ -170,6 +170,13 @@ class DigestService:
                 message_id=message_id,
             )
 
+    async def record_failed(self, digest_id: int) -> None:
+        """Discord refused the post (the channel is gone or closed to the bot): missed, not retried."""
+        async with self.db.transaction() as session:
+            await self.claims.advance(
+                session, DigestOccurrence, digest_id, OccurrenceStatus.CLAIMED, OccurrenceStatus.MISSED
+            )
+
     async def figures(self, guild_id: int, circle_id: int, timezone: str, monday: date) -> DigestFigures:
         """The week from ``monday`` (circle time) against the week before it."""
         zone = ZoneInfo(timezone)
