@@ -488,6 +488,9 @@ class Driver:
         data: JSON,
         message: StoredMessage | None = None,
     ) -> InteractionHandle:
+        if channel.guild_id is not None and not self.world.channel_permissions(channel, user_id) & perms.VIEW_CHANNEL:
+            # As on Discord: nobody interacts in a channel they cannot see (a private thread they are not in).
+            raise DriverError(f"user {user_id} cannot see channel {channel.id}")
         try:
             record = self.emu.interactions.create(
                 kind=kind,

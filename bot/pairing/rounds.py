@@ -319,11 +319,12 @@ class PairingRounds:
         async with self.db.transaction() as session:
             await session.execute(update(PairGroup).where(PairGroup.id == group_id).values(**values))
 
-    async def recorded_threads(self, round_id: int) -> set[int]:
+    async def recorded_threads(self, thread_ids: list[int]) -> set[int]:
+        """Which of these threads some group already has."""
+        if not thread_ids:
+            return set()
         async with self.db.reader() as session:
-            found = await session.scalars(
-                select(PairGroup.thread_id).where(PairGroup.round_id == round_id, PairGroup.thread_id.is_not(None))
-            )
+            found = await session.scalars(select(PairGroup.thread_id).where(PairGroup.thread_id.in_(thread_ids)))
             return {tid for tid in found if tid is not None}
 
     async def mark_open(self, claim: RoundClaim) -> None:
@@ -352,6 +353,8 @@ class PairingRounds:
                 return []
             row = await session.get(PairRound, round_id)
             assert row is not None
+            if now >= row.ends_at:
+                return []  # the bot was down through the check-in's time: the close says it all now
             groups = list(
                 await session.scalars(
                     select(PairGroup).where(PairGroup.round_id == round_id, PairGroup.thread_id.is_not(None))
@@ -485,7 +488,7 @@ class PairingRounds:
             elif row.status == Status.CLOSING:
                 self.scheduler.at(PairClose(row.id), max(recovery[row.id], now))
             else:
-                if row.checkin_sent_at is None:
+                if row.checkin_sent_at is None and now < row.ends_at:
                     self.scheduler.at(PairCheckin(row.id), max(row.checkin_at, now))
                 self.scheduler.at(PairClose(row.id), max(row.ends_at, now))
         if scope.circle_id is not None and not schedules:

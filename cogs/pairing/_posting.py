@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -30,8 +29,6 @@ log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 ARCHIVE_MINUTES: Literal[10080] = 10080  # a week; posting into an archived thread reopens it
 PRIVATE_THREAD: Literal[12] = 12  # discord.ChannelType.private_thread
-# A thread of ours with the group's name, made at most this long before the round started, is its thread.
-_GRACE = timedelta(minutes=1)
 
 
 class PairPoster:
@@ -136,22 +133,21 @@ class PairPoster:
         )
 
     async def _orphan_thread(self, claim: RoundClaim, name: str) -> int | None:
-        """A thread we made before a crash but never recorded: ours, in the circle channel, with this name."""
+        """A thread we made before a crash but never recorded: ours, in the circle channel, with this
+        group's name, and recorded for no group (names repeat only across rounds of the same day)."""
         me = self.bot.user
         if me is None:
             return None
         listing = await self.bot.http.get_active_threads(claim.guild_id)
-        recorded = await self.rounds.recorded_threads(claim.round_id)
-        for thread in listing.get("threads", []):
-            if (
-                int(thread.get("parent_id") or 0) == claim.channel_id
-                and thread.get("name") == name
-                and int(thread.get("owner_id") or 0) == me.id
-                and int(thread["id"]) not in recorded
-                and discord.utils.snowflake_time(int(thread["id"])) >= claim.starts_at - _GRACE
-            ):
-                return int(thread["id"])
-        return None
+        candidates = [
+            int(thread["id"])
+            for thread in listing.get("threads", [])
+            if int(thread.get("parent_id") or 0) == claim.channel_id
+            and thread.get("name") == name
+            and int(thread.get("owner_id") or 0) == me.id
+        ]
+        recorded = await self.rounds.recorded_threads(candidates)
+        return next((tid for tid in candidates if tid not in recorded), None)
 
     async def _find_message(self, thread_id: int, custom_id: str) -> int | None:
         async for message in self.bot.get_partial_messageable(thread_id).history(limit=20, oldest_first=True):

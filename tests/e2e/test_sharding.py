@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bot.scheduling import shard_owner
@@ -40,7 +41,7 @@ async def test_two_processes_split_the_guilds(emu: Emulator, world: World, drv: 
             await emu.wait_until(lambda p=process: "ready: 1 guilds" in p.log(), 10, "READY in the log")
             assert f"ready: 1 guilds on shards [{shard}] of 2" in process.log()
         # Commands belong to the application: only the process running shard 0 syncs them.
-        assert "synced 5 commands" in processes[0].log()
+        assert re.search(r"synced \d+ commands", processes[0].log())  # as many as the features add
         assert "synced" not in processes[1].log()
         # Each standup was opened by the process whose shard owns its guild, and only by that one.
         for guild, owner in ((world.guild_a, owner_a), (world.guild_b, 1 - owner_a)):
