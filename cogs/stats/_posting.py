@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
+# How far back a recovery looks for its digest: it was posted at most a lease (2 minutes) before.
+FIND_DEPTH = 50
 
 
 class DigestPoster:
@@ -58,10 +60,10 @@ class DigestPoster:
             return message.id
 
         async def find() -> int | None:
-            """The digest a dead process posted but did not record: ours, this week's footer, after the slot."""
+            """The digest a dead process posted but did not record: ours, with this week's footer, among the
+            channel's latest messages (the ISO week in the footer makes it unique to this occurrence)."""
             me = self.bot.user.id if self.bot.user else None
-            after = discord.Object(discord.utils.time_snowflake(claim.slot_at))
-            async for message in channel.history(limit=50, after=after):
+            async for message in channel.history(limit=FIND_DEPTH):
                 if message.author.id == me and any((e.footer.text or "").startswith(footer) for e in message.embeds):
                     return message.id
             return None

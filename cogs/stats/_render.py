@@ -129,14 +129,15 @@ def timesheet_text(sheet: Timesheet) -> str:
 
 
 def change_text(figures: DigestFigures) -> str:
+    """Celebrate a rise; a dip is just the two figures side by side (never a "down" headline)."""
     change = figures.change_percent
+    if not figures.minutes:
+        return "a quiet week: every sprint counts"
     if change is None:
-        return "a fresh start" if figures.minutes else "a quiet week"
+        return "a fresh start"
     if change > 0:
         return f"▲ {change} % on the week before"
-    if change < 0:
-        return f"{abs(change)} % under the week before"
-    return "the same as the week before"
+    return "steady work"
 
 
 def digest(claim: DigestClaim) -> discord.Embed:
