@@ -63,6 +63,9 @@ class Core:
         self.ids = SnowflakeFactory()
         self.world = WorldState(self.ids)
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        # Discord's HEARTBEAT_ACK comes a network round trip after the heartbeat. discord.py counts on that:
+        # it notes the send time only once the send completed, so an instant ACK reads as a whole interval late.
+        self.heartbeat_ack_delay = 0.05
         self.recommended_shards = recommended_shards
         self.stats: Counter[str] = Counter()
         self.requests: list[RecordedRequest] = []

@@ -9,6 +9,7 @@ buffer in order through one send lock, because zlib-stream compression is one co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -151,6 +152,7 @@ class Gateway:
         self.sessions: dict[str, GatewaySession] = {}
         self.connections: set[GatewayConnection] = set()
         self.received: list[GatewayFrame] = []
+        self._pending_sends: set[asyncio.Task[None]] = set()
 
     # sessions ---------------------------------------------------------------------------------------
 
@@ -303,6 +305,16 @@ class Gateway:
             self._closed(conn)
         return ws
 
+    def _later(self, conn: GatewayConnection, delay: float, payload: JSON) -> None:
+        async def send() -> None:
+            await asyncio.sleep(delay)
+            with contextlib.suppress(ConnectionResetError, RuntimeError):
+                await conn.send(payload)
+
+        task = asyncio.create_task(send())
+        self._pending_sends.add(task)
+        task.add_done_callback(self._pending_sends.discard)
+
     def _closed(self, conn: GatewayConnection) -> None:
         self.connections.discard(conn)
         conn.wake.set()
@@ -335,7 +347,8 @@ class Gateway:
         )
         self.emu.stats[f"gateway_op:{op}"] += 1
         if op == HEARTBEAT:
-            await conn.send({"op": HEARTBEAT_ACK})
+            # Not at once: an ACK that beats discord.py's own bookkeeping logs "Can't keep up … N s behind".
+            self._later(conn, self.emu.heartbeat_ack_delay, {"op": HEARTBEAT_ACK})
         elif op == IDENTIFY:
             await self._identify(conn, data)
         elif op == RESUME:

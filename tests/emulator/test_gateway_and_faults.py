@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aiohttp
 import discord
 import pytest
 
@@ -148,3 +149,25 @@ async def test_resume_too_far_behind_gets_invalid_session(
     await emu.wait_until(lambda: emu.stats["identify"] == 2, 10, "a fresh IDENTIFY")
     assert emu.stats["resume_rejected"] == 1
     await emu.wait_ready(10)
+
+
+async def test_heartbeat_ack_comes_a_round_trip_later(emu: Emulator) -> None:
+    # discord.py notes a heartbeat's send time only after the send completed; an ACK that beats it makes the
+    # latency read as a whole interval ("Can't keep up, shard ID 0 websocket is 41 s behind"). Discord's ACK
+    # comes a network round trip later, and so does the emulator's.
+    async with aiohttp.ClientSession() as session, session.ws_connect(f"{emu.gateway_url}?v=10&encoding=json") as ws:
+        hello = await ws.receive_json(timeout=5)
+        assert hello["op"] == 10
+        sent = time.monotonic()
+        await ws.send_json({"op": 1, "d": None})
+        ack = await ws.receive_json(timeout=5)
+        assert ack == {"op": 11}
+        assert time.monotonic() - sent >= emu.heartbeat_ack_delay > 0
+
+
+async def test_heartbeat_latency_is_the_round_trip(emu: Emulator, start_bot: StartBot) -> None:
+    emu.heartbeat_interval_ms = 300
+    client = await start_bot(sync=False)
+    await asyncio.sleep(1.2)  # a few heartbeats from discord.py's keep-alive thread
+    assert emu.stats["gateway_op:1"] >= 3
+    assert emu.heartbeat_ack_delay <= client.latency < 0.3
