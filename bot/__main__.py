@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -166,10 +167,14 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "migrate", "check", "sync-commands", "invite-url"],
-        help="run (default): migrate, then run the bot",
+        choices=["run", "migrate", "check", "sync-commands", "invite-url", "playground"],
+        help="run (default): migrate, then run the bot; playground: try it locally (docs/PLAYGROUND.md)",
     )
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "playground":
+        return _playground(extra)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -218,6 +223,21 @@ def main(argv: list[str] | None = None) -> int:
         reason = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
         print(f"error: cannot reach Discord: {reason}", file=sys.stderr)
         return RUNTIME_ERROR
+
+
+def _playground(args: list[str]) -> int:
+    """The emulator (test tooling, not the product) runs from the checkout in its own process: never imported here."""
+    checkout = Path(__file__).resolve().parent.parent
+    if not (checkout / "emulator" / "playground" / "__main__.py").is_file():
+        print("error: the playground needs a source checkout installed with `pip install -e '.[dev]'`", file=sys.stderr)
+        return CONFIG_ERROR
+    command = [sys.executable, "-m", "emulator.playground", *args]
+    with subprocess.Popen(command, cwd=checkout) as child:
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:  # Ctrl-C reached the child too: let it stop the bot and the emulator
+                continue
 
 
 def _migrate(settings: Settings) -> bool:
