@@ -107,9 +107,9 @@ function renderSidebar(state) {
   }
   box.append(el("div", {class: "category", text: "Voice channels"}));
   for (const channel of voice) {
-    box.append(el("div", {class: "channel voice", "data-id": channel.id, text: `🔊 ${channel.name}${channel.afk ? " (AFK)" : ""}`}));
+    box.append(el("div", {class: "channel voice", "data-id": channel.id, text: `${channel.name}${channel.afk && !/afk/i.test(channel.name) ? " (AFK)" : ""}`}));
     for (const member of state.members.filter((m) => m.voice && m.voice.channel_id === channel.id)) {
-      box.append(el("div", {class: "voice-member", text: `${member.name}${member.voice.self_deaf ? " 🔇" : ""}`}));
+      box.append(el("div", {class: "voice-member", text: `${member.name}${member.voice.self_deaf ? " (deafened)" : ""}`}));
     }
   }
 }
@@ -272,7 +272,7 @@ function renderMessages(messages) {
       node.append(el("div", {class: "attachment"}, isImage ? el("img", {src: url, alt: attachment.filename}) : el("a", {href: url, text: attachment.filename})));
     }
     if (message.components && message.components.length) node.append(renderComponents(message, message.components));
-    if (message.ephemeral) node.append(el("div", {class: "only-you", text: "👁 Only you can see this"}));
+    if (message.ephemeral) node.append(el("div", {class: "only-you", text: "Only you can see this"}));
     box.append(node);
   }
   if (!messages.length) box.append(el("p", {class: "hint", style: "padding: 0 16px", text: "No messages here yet."}));
@@ -431,8 +431,10 @@ function formOptions() {
 }
 
 async function autocomplete(command, option, list) {
+  const input = $(`opt-${option.name}`);
+  if (!input || ui.command !== command) return;  // the form was sent or closed meanwhile
   const options = formOptions();
-  options[option.name] = $(`opt-${option.name}`).value;
+  options[option.name] = input.value;
   try {
     const data = await api("/api/autocomplete", {as: ui.as, channel: ui.channel, command: command.name, options, focused: option.name});
     list.textContent = "";
