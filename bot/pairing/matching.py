@@ -13,8 +13,9 @@ The objective, compared in this order:
 Avoid lists are hard constraints: no group ever holds two members when either avoids the other.
 
 Methods: size 2 uses networkx's exact maximum-weight matching (Edmonds' blossom algorithm) on integer
-weights, over every compatible pair up to ``FULL_GRAPH_LIMIT`` members and over a candidate graph (each
-member's nearest neighbours by working hours plus seeded random others) above it. Odd pools get one trio:
+weights, over every compatible pair up to ``FULL_GRAPH_LIMIT`` members; above it (blossom in pure Python
+grows too slow), over every compatible pair within blocks of ``BLOCK`` members who are neighbours by
+working hours, then over everyone the blocks left unplaced. Odd pools get one trio:
 exhaustively chosen up to ``EXACT_LIMIT`` members, else by attaching the leftover to the pair it fits best.
 Sizes 3–4 use an exhaustive search up to ``EXACT_LIMIT`` members and a seeded local search (pair swaps
 between groups) above it. Ties are broken by the seed, so the same seed always gives the same round.
@@ -22,16 +23,17 @@ between groups) above it. Ties are broken by the seed, so the same seed always g
 
 from __future__ import annotations
 
+import collections
 import itertools
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
 import networkx as nx
 
-from bot.pairing.overlap import Hours, overlap_minutes, windows
+from bot.pairing.overlap import Hours, windows
 
 MIN_SIZE, MAX_SIZE = 2, 4
 BASE_FIT = 1000
@@ -41,12 +43,13 @@ HISTORY_ROUNDS = 26
 PREVIOUS = 10**12  # one previous partner outweighs any amount of fit
 EXACT_LIMIT = 12
 FULL_GRAPH_LIMIT = 200
-NEIGHBOURS = 3  # candidate graph: this many nearest by working hours on each side…
-RANDOM_CANDIDATES = 2  # …and this many seeded random others
-LOCAL_SEARCH_PASSES = 12  # sweeps over every member, until one improves nothing
+BLOCK = 32  # above FULL_GRAPH_LIMIT, pairs are matched exactly within blocks this big (by working hours)
+LOCAL_SEARCH_TRIALS = 100  # swap trials per member at most (the search usually settles well before)
+LOCAL_SEARCH_PASSES = 8  # passes over everyone, each with fresh random candidates
 SWAP_ALL_LIMIT = 80  # up to this many members a sweep tries every swap
-SWAP_NEIGHBOURS, SWAP_RANDOM = 5, 3
+SWAP_NEIGHBOURS, SWAP_RANDOM = 5, 6
 RESTARTS = 6  # extra seeded starts on pools up to 80 members
+GREEDY_WINDOW = 24
 
 
 def group_sizes(placed: int, size: int) -> tuple[int, ...]:
@@ -118,13 +121,27 @@ class Problem:
     def _overlaps(self) -> dict[tuple[int, int], int]:
         return {}
 
+    @cached_property
+    def _windows(self) -> list[list[tuple[int, int]]]:
+        """Each hours class's working windows on the reference UTC day, as minutes after its midnight."""
+        start = datetime.combine(self.reference, time(0), tzinfo=UTC)
+        return [
+            [(int((lo - start).total_seconds()) // 60, int((hi - start).total_seconds()) // 60) for lo, hi in spans]
+            for spans in (windows(hours, start, start + timedelta(days=1)) for hours in self._classes[1])
+        ]
+
     def overlap(self, a: int, b: int) -> int:
-        of, classes = self._classes
+        """Minutes both work on the reference day (as ``overlap.overlap_minutes``, on precomputed windows)."""
+        of, _ = self._classes
         ka, kb = of[a], of[b]
         key = (ka, kb) if ka <= kb else (kb, ka)
         found = self._overlaps.get(key)
         if found is None:
-            found = self._overlaps[key] = overlap_minutes(classes[key[0]], classes[key[1]], self.reference)
+            found = 0
+            for lo, hi in self._windows[ka]:
+                for lo2, hi2 in self._windows[kb]:
+                    found += max(0, min(hi, hi2) - max(lo, lo2))
+            self._overlaps[key] = found
         return found
 
     def compatible(self, a: int, b: int) -> bool:
@@ -296,45 +313,33 @@ def _midpoint(problem: Problem, hours: Hours) -> float:
     return ((lo - start).total_seconds() + (hi - lo).total_seconds() / 2) / 60
 
 
-def _candidates(problem: Problem, order: list[int]) -> set[tuple[int, int]]:
-    if len(order) <= FULL_GRAPH_LIMIT:
-        return {(a, b) for a, b in itertools.combinations(order, 2)}
-    rng = random.Random(problem.seed ^ 0x5EED)
-    by_hours = _by_hours(problem, order)
-    n = len(by_hours)
-    edges: set[tuple[int, int]] = set()
-    for i, a in enumerate(by_hours):
-        for step in range(1, NEIGHBOURS + 1):
-            edges.add((a, by_hours[(i + step) % n]))
-        for b in rng.sample(by_hours, RANDOM_CANDIDATES):
-            if b != a:
-                edges.add((a, b))
-    return edges
-
-
-def _pairs(problem: Problem, order: list[int]) -> list[tuple[int, ...]]:
+def _max_weight_pairs(problem: Problem, members: list[int]) -> list[tuple[int, ...]]:
+    """Exact maximum-weight matching (most pairs first, then the least repeats, then fit) over every
+    compatible pair of ``members``: networkx's blossom algorithm on integer weights."""
     graph: nx.Graph[int] = nx.Graph()
-    graph.add_nodes_from(order)
-    rank = {m: i for i, m in enumerate(order)}
-    for a, b in sorted(_candidates(problem, order), key=lambda e: (rank[e[0]], rank[e[1]])):
+    graph.add_nodes_from(members)
+    for a, b in itertools.combinations(members, 2):
         value = problem.value(a, b)
         if value is not None:
             graph.add_edge(a, b, weight=2 * PREVIOUS + value)
-    mate = nx.max_weight_matching(graph, maxcardinality=True)
-    pairs = [tuple(sorted(p)) for p in mate]
+    return [tuple(sorted(p)) for p in nx.max_weight_matching(graph, maxcardinality=True)]
+
+
+def _pairs(problem: Problem, order: list[int]) -> list[tuple[int, ...]]:
+    """Pairs, and one trio for an odd pool. Exact over the whole pool up to ``FULL_GRAPH_LIMIT`` members;
+    above it, exact within blocks of ``BLOCK`` members who are neighbours by working hours (where the
+    best partners are), then exact again over everyone a block could not place."""
+    if len(order) <= FULL_GRAPH_LIMIT:
+        pairs = _max_weight_pairs(problem, order)
+    else:
+        by_hours = _by_hours(problem, order)
+        pairs = []
+        for start in range(0, len(by_hours), BLOCK):
+            pairs += _max_weight_pairs(problem, by_hours[start : start + BLOCK])
+        matched = {m for p in pairs for m in p}
+        pairs += _max_weight_pairs(problem, [m for m in order if m not in matched])
     matched = {m for p in pairs for m in p}
     left = [m for m in order if m not in matched]
-    if len(left) >= 2 and len(order) > FULL_GRAPH_LIMIT:
-        # The candidate graph may have missed the leftovers' partners: give them every compatible pair.
-        for a in left:
-            for b in order:
-                value = problem.value(a, b) if a != b else None
-                if value is not None:
-                    graph.add_edge(a, b, weight=2 * PREVIOUS + value)
-        mate = nx.max_weight_matching(graph, maxcardinality=True)
-        pairs = [tuple(sorted(p)) for p in mate]
-        matched = {m for p in pairs for m in p}
-        left = [m for m in order if m not in matched]
     groups: list[tuple[int, ...]] = list(pairs)
     best: tuple[tuple[int, int], int, int] | None = None  # (gain key, leftover, pair index)
     for u in left:
@@ -359,10 +364,11 @@ def _local_search(problem: Problem, order: list[int]) -> list[tuple[int, ...]]:
     rng = random.Random(problem.seed)
     by_hours = _by_hours(problem, order)
     sizes = group_sizes(len(by_hours), problem.size)
-    starts = [by_hours] + [rng.sample(by_hours, len(by_hours)) for _ in range(RESTARTS if len(order) <= 80 else 0)]
+    starts = [_windowed_greedy(problem, by_hours, sizes)]
+    starts += [_cut(rng.sample(by_hours, len(by_hours)), sizes) for _ in range(RESTARTS if len(order) <= 80 else 0)]
     best: tuple[int, list[list[int]]] | None = None
     for start in starts:
-        groups = [list(g) for g in _cut(start, sizes)]
+        groups = [list(g) for g in start]
         total = _climb(problem, by_hours, groups, rng)
         if best is None or total > best[0]:
             best = (total, groups)
@@ -383,9 +389,28 @@ def _local_search(problem: Problem, order: list[int]) -> list[tuple[int, ...]]:
     return [tuple(g) for g in groups if len(g) >= 2]
 
 
+def _windowed_greedy(problem: Problem, by_hours: list[int], sizes: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """A start for the climb: in working-hours order, each group's first free member takes the best
+    partners among the next ``GREEDY_WINDOW`` free members (cheap, and close to a full greedy)."""
+    free = dict.fromkeys(by_hours)
+    groups: list[tuple[int, ...]] = []
+    for k in sizes:
+        first = next(iter(free))
+        del free[first]
+        group = [first]
+        while len(group) < k:
+            window = list(itertools.islice(free, GREEDY_WINDOW))
+            pick = max(window, key=lambda m: sum((problem.value(m, o) or -PREVIOUS * 1000) for o in group))
+            group.append(pick)
+            del free[pick]
+        groups.append(tuple(group))
+    return groups
+
+
 def _climb(problem: Problem, by_hours: list[int], groups: list[list[int]], rng: random.Random) -> int:
     """Hill-climbs ``groups`` in place by swapping two members (or moving one to a group one smaller,
-    which keeps the sizes) while that improves the objective; returns the final value."""
+    which keeps the sizes) while that improves the objective; returns the final value. Members whose
+    group did not change since they were last looked at are not looked at again."""
     violation = PREVIOUS * 1000
 
     def cost(group: Sequence[int]) -> int:
@@ -398,27 +423,57 @@ def _climb(problem: Problem, by_hours: list[int], groups: list[list[int]], rng: 
 
     values = [cost(g) for g in groups]
     where = {m: gi for gi, g in enumerate(groups) for m in g}
-    n = len(by_hours)
+    position = {m: i for i, m in enumerate(by_hours)}
+    budget = LOCAL_SEARCH_TRIALS * len(by_hours)
     for _ in range(LOCAL_SEARCH_PASSES if len(groups) >= 2 else 0):
-        improved = False
-        for pos, a in enumerate(by_hours):
-            if n <= SWAP_ALL_LIMIT:
-                others = by_hours
-            else:  # neighbours by working hours (where the good swaps are) and seeded random others
-                others = [by_hours[(pos + d) % n] for d in range(-SWAP_NEIGHBOURS, SWAP_NEIGHBOURS + 1)]
-                others += rng.sample(by_hours, SWAP_RANDOM)
-            for b in others:
-                gi, gj = where[a], where[b]
-                if gi == gj:
-                    continue
-                i, j = groups[gi].index(a), groups[gj].index(b)
-                groups[gi][i], groups[gj][j] = b, a
-                new_i, new_j = cost(groups[gi]), cost(groups[gj])
-                if new_i + new_j > values[gi] + values[gj]:
-                    values[gi], values[gj] = new_i, new_j
-                    where[a], where[b] = gj, gi
-                    improved = True
-                    break
+        # A pass looks at everyone (with fresh random candidates); it ends when nothing changed since.
+        found = _climb_pass(by_hours, groups, values, where, position, cost, rng, budget)
+        budget -= found[1]
+        if not found[0] or budget <= 0:
+            break
+    return sum(values)
+
+
+def _climb_pass(
+    by_hours: list[int],
+    groups: list[list[int]],
+    values: list[int],
+    where: dict[int, int],
+    position: dict[int, int],
+    cost: Callable[[Sequence[int]], int],
+    rng: random.Random,
+    budget: int,
+) -> tuple[bool, int]:
+    """One pass of the climb: everyone is looked at, then only members whose group just changed;
+    (whether anything improved, trials used)."""
+    n = len(by_hours)
+    queue = collections.deque(by_hours)
+    queued = set(queue)
+    used = 0
+    any_better = False
+    while queue and used < budget:
+        a = queue.popleft()
+        queued.discard(a)
+        if n <= SWAP_ALL_LIMIT:
+            others = by_hours
+        else:  # neighbours by working hours (where the good swaps are) and seeded random others
+            pos = position[a]
+            others = [by_hours[(pos + d) % n] for d in range(-SWAP_NEIGHBOURS, SWAP_NEIGHBOURS + 1)]
+            others += rng.sample(by_hours, SWAP_RANDOM)
+        for b in others:
+            gi, gj = where[a], where[b]
+            if gi == gj:
+                continue
+            used += 1
+            improved = False
+            i, j = groups[gi].index(a), groups[gj].index(b)
+            groups[gi][i], groups[gj][j] = b, a
+            new_i, new_j = cost(groups[gi]), cost(groups[gj])
+            if new_i + new_j > values[gi] + values[gj]:
+                values[gi], values[gj] = new_i, new_j
+                where[a], where[b] = gj, gi
+                improved = True
+            else:
                 groups[gi][i], groups[gj][j] = a, b
                 if len(groups[gi]) == len(groups[gj]) + 1 and len(groups[gi]) > 2:
                     groups[gi].remove(a)
@@ -428,12 +483,17 @@ def _climb(problem: Problem, by_hours: list[int], groups: list[list[int]], rng: 
                         values[gi], values[gj] = new_i, new_j
                         where[a] = gj
                         improved = True
-                        break
-                    groups[gj].remove(a)
-                    groups[gi].insert(i, a)
-        if not improved:
-            break
-    return sum(values)
+                    else:
+                        groups[gj].remove(a)
+                        groups[gi].insert(i, a)
+            if improved:
+                any_better = True
+                for member in (*groups[gi], *groups[gj]):
+                    if member not in queued:
+                        queue.append(member)
+                        queued.add(member)
+                break
+    return any_better, used
 
 
 # --- baselines (benchmarks) ---------------------------------------------------------------------
