@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from emulator import permissions as perms
 from emulator.driver import Driver, DriverError, InteractionHandle
 from emulator.harness import TIMESHIFT, TOKEN, BotProcess
 from emulator.interactions import MODAL
@@ -254,17 +255,24 @@ class Playground:
             )
         return result
 
-    def channels(self) -> list[JSON]:
+    def _can_see(self, channel_id: int, user_id: int) -> bool:
+        world = self.emu.world
+        return bool(world.channel_permissions(world.channel(channel_id), user_id) & perms.VIEW_CHANNEL)
+
+    def channels(self, as_user: int | None = None) -> list[JSON]:
+        """The server's channels and their threads that ``as_user`` can see (a private thread: its members)."""
         world = self.emu.world
         guild = world.guild(self.guild_id)
         result = []
         for channel in world.guild_channels(self.guild_id):
-            if channel.is_thread:
+            if channel.is_thread or (as_user is not None and not self._can_see(channel.id, as_user)):
                 continue
             threads = [
                 {"id": str(t.id), "name": t.name, "archived": t.archived, "private": t.type == 12}
                 for t in sorted(world.channels.values(), key=lambda c: c.id)
-                if t.type in THREAD_TYPES and t.parent_id == channel.id
+                if t.type in THREAD_TYPES
+                and t.parent_id == channel.id
+                and (as_user is None or self._can_see(t.id, as_user))
             ]
             result.append(
                 {
@@ -280,6 +288,8 @@ class Playground:
     def messages(self, channel_id: int, as_user: int, limit: int = 100) -> list[JSON]:
         """What ``as_user`` sees in the channel: its history, plus the ephemeral replies meant for them."""
         world = self.emu.world
+        if not self._can_see(channel_id, as_user):
+            return []
         visible = []
         for stored in world.messages.values():
             if stored.channel_id != channel_id or stored.deleted:

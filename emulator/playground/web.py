@@ -85,6 +85,8 @@ async def _state(request: web.Request) -> web.Response:
     except (PlaygroundError, ValueError) as error:
         return web.json_response({"error": str(error)}, status=400)
     guild = pg.emu.world.guild(pg.guild_id)
+    if as_user not in guild.members:
+        as_user = guild.owner_id  # the page's first poll, before a member is picked: the host
     body = {
         "bot": {
             "status": pg.status(),
@@ -96,7 +98,7 @@ async def _state(request: web.Request) -> web.Response:
         },
         "guild": {"id": str(guild.id), "name": guild.name},
         "members": pg.members(),
-        "channels": pg.channels(),
+        "channels": pg.channels(as_user),
         "messages": pg.messages(channel, as_user) if channel is not None else [],
         "log": [{"seq": line.seq, "source": line.source, "text": line.text} for line in pg.log_after(log_after)],
         "names": _names(pg),

@@ -182,7 +182,11 @@ async def test_standup_through_the_http_api(page: Page) -> None:
 
     wrapped = await page.wait_for("the summary", summary)
     assert f"<@{world.alice}>" in texts(wrapped)
-    assert (await thread() or {}).get("archived") is True
+
+    async def archived() -> bool:
+        return bool((await thread() or {}).get("archived"))
+
+    await page.wait_for("the thread to be archived", archived)
 
     # Voice controls, and the log pane (the bot's lines and what was done).
     voice = await page.post("/api/voice", {"as": str(world.bob), "action": "join", "channel": str(world.focus_room)})

@@ -67,6 +67,22 @@ async def playground_url(tmp_path: Path) -> AsyncIterator[tuple[Playground, str]
     assert playground.emu.unhandled == []
 
 
+def click(driver: Any, selector: str, text: str) -> bool:
+    """Click the first element matching ``selector`` whose text has ``text``; False to try again (not there yet,
+    or re-rendered between finding and clicking it)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        for element in driver.find_elements(By.CSS_SELECTOR, selector):
+            if text in element.text:
+                element.click()
+                return True
+    except StaleElementReferenceException:
+        pass
+    return False
+
+
 class Browser:
     """Selenium's blocking calls, run in a thread so the emulator (in this event loop) keeps answering."""
 
@@ -120,11 +136,7 @@ async def test_standup_in_the_browser(playground_url: tuple[Playground, str], tm
             box = d.find_element(By.ID, "composer-input")
             box.clear()
             box.send_keys(f"/{name}")
-            suggestion = d.find_elements(By.CSS_SELECTOR, f".suggestion[data-name='{name}']")
-            if not suggestion:
-                return False
-            suggestion[0].click()
-            return True
+            return click(d, f".suggestion[data-name='{name}']", name)
 
         await browser.until(f"/{name} in the command list", pick)
         for option, value in values.items():
@@ -167,16 +179,9 @@ async def test_standup_in_the_browser(playground_url: tuple[Playground, str], tm
 
         # Time jump to the opening: the thread appears; Alice answers through the modal.
         await browser.run(lambda: driver.find_element(By.ID, "jump-next").click())
-        thread = await browser.until(
-            "the standup thread", lambda d: d.find_elements(By.CSS_SELECTOR, "#channels .thread")
-        )
-        await browser.run(lambda: thread[0].click())
+        await browser.until("the standup thread", lambda d: click(d, "#channels .thread", "Standup"))
         await act_as("alice")
-        button = await browser.until(
-            "the opening's button",
-            lambda d: [b for b in d.find_elements(By.CSS_SELECTOR, "#messages button") if "Post my standup" in b.text],
-        )
-        await browser.run(lambda: button[0].click())
+        await browser.until("the opening's button", lambda d: click(d, "#messages button", "Post my standup"))
         await browser.until("the modal", lambda d: d.find_element(By.ID, "modal").get_attribute("open") is not None)
         fields = await browser.run(
             lambda: driver.find_elements(By.CSS_SELECTOR, "#modal-fields textarea, #modal-fields input")

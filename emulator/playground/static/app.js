@@ -92,6 +92,9 @@ function el(tag, attrs, ...children) {
 // ---------------------------------------------------------------------------------------------- rendering
 
 function renderSidebar(state) {
+  const key = JSON.stringify([ui.channel, state.guild, state.channels, state.members]);
+  if (key === ui.sidebar) return;  // unchanged: keep the nodes (hover, clicks in flight)
+  ui.sidebar = key;
   $("guild-name").textContent = state.guild.name;
   const box = $("channels");
   box.textContent = "";
