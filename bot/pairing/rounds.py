@@ -55,6 +55,7 @@ from bot.pairing.results import (
 )
 from bot.pairing.timeline import CATCH_UP, DEFAULT_CYCLE_DAYS, cycle, is_quiet, local_instant, upcoming
 from bot.pairing.wakeups import PairCheckin, PairClose, PairRoundDue, PairRoundRecovery, round_job_id
+from bot.profiles.models import Profile
 from bot.profiles.service import ProfileService, ProfileView
 from bot.scheduling import PlanScope, Scheduler
 
@@ -117,13 +118,16 @@ class PairingRounds:
 
     async def _claim(self, circle: Circle, slot: str, size: int, cadence_days: int) -> RoundClaim | None:
         now = self.clock.now()
+        # One session at a time, never one inside another: 200 rounds at once must not drain the pool.
         async with self.db.reader() as session:
             exists = await session.scalar(
                 select(PairRound.id).where(PairRound.circle_id == circle.id, PairRound.slot == slot)
             )
-            if exists is not None:
-                return await self._recover(exists)
-            problem, sat_out, profiles = await self._problem(session, circle, size, now)
+            inputs = None if exists is not None else await self._problem(session, circle, size, now)
+        if inputs is None:
+            assert exists is not None
+            return await self._recover(exists)
+        problem, sat_out, profiles = inputs
         if len(problem.members) >= THREAD_MATCHING_FROM:
             result = await asyncio.to_thread(matching.match, problem)
         else:
@@ -186,7 +190,13 @@ class PairingRounds:
                 .order_by(PairPoolEntry.user_id)
             )
         )
-        profiles = await self.profiles.get_many(circle.guild_id, pool)
+        found = {
+            row.user_id: ProfileView.of(row)
+            for row in await session.scalars(
+                select(Profile).where(Profile.guild_id == circle.guild_id, Profile.user_id.in_(pool))
+            )
+        }
+        profiles = {uid: found.get(uid) or ProfileView.default(circle.guild_id, uid) for uid in pool}
         snoozes = {
             row.user_id: row.snoozed_until
             for row in await session.scalars(

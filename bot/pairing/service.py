@@ -285,10 +285,10 @@ class PairingService:
     # ----- status and history ----------------------------------------------------------------------
 
     async def status(self, guild_id: int, user_id: int) -> PairStatus:
+        circle_names = {c.id: c.name for c in await self.circles.circles_of(guild_id, user_id)}
         async with self.db.reader() as session:
             groups = await live_groups(session, guild_id, user_id)
             members = await group_member_ids(session, [g.id for g, _ in groups])
-            circle_names = {c.id: c.name for c in await self.circles.circles_of(guild_id, user_id)}
             pool = list(
                 await session.scalars(
                     select(PairPoolEntry.circle_id).where(

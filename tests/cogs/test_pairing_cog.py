@@ -224,3 +224,15 @@ async def test_status_and_history_render(loaded: CirclesBot, clock: FixedClock) 
     assert status.embed is not None and "No partners right now" in (status.embed.description or "")
     history = await run(loaded, pair_cog(loaded).history)
     assert history.embed is not None and "No rounds yet" in (history.embed.description or "")
+
+
+async def test_circle_info_shows_the_pairing_schedule_and_the_next_round(loaded: CirclesBot) -> None:
+    from cogs.circles._cog import CirclesCog
+
+    await run(loaded, pair_cog(loaded).schedule, host=True, day="monday", time="10:00", size=3)
+    circles = loaded.get_cog("CirclesCog")
+    assert isinstance(circles, CirclesCog)
+    info = await run(loaded, circles.info)
+    monday = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    assert "Pairing weekly on Monday 10:00 (UTC), groups of 3" in info.text()
+    assert f"<t:{int(monday.timestamp())}:R>" in info.text()
