@@ -144,3 +144,11 @@ def test_the_installed_bot_migrates_and_checks_from_another_directory(installed:
     assert check.returncode == 0, check.stdout + check.stderr
     assert "configuration, Discord and database OK" in check.stdout
     assert "Traceback" not in migrate.stderr + check.stderr
+
+
+def test_the_installed_bot_says_the_playground_needs_a_checkout(installed: Installed) -> None:
+    result = installed.run("-m", "bot", "playground")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "error: the playground needs a source checkout installed with `pip install -e '.[dev]'`"
+    )

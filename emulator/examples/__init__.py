@@ -1,0 +1,1 @@
+"""Runnable scripts against the emulator's programmatic API (see docs/EMULATOR.md, "Scripting the emulator")."""
