@@ -249,6 +249,7 @@ async def fanout(circles: int) -> None:
         f"member adds                    {len(adds)} ({min(per_thread.values())}-{max(per_thread.values())} per thread)"
     )
     print(f"threads with exactly the group {exact}/{len(made)}")
+    print(f"minute → first request         {min(r.t for r in sent) - minute_at:.2f} s")
     print(f"minute → last intro            {last - minute_at:.1f} s")
     print(f"requests sent                  {len(sent)}  (÷ 50/s = {floor:.1f} s)")
     print(f"ratio to requests ÷ 50         {(last - minute_at) / floor:.3f}  (target ≤ 1.1)")

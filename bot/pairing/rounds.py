@@ -63,6 +63,7 @@ NO_PARTNER = "no compatible partner this round"
 TOO_FEW = "too few members in the pool this round"
 # Above this many members the matching runs in a worker thread, so the event loop keeps answering.
 THREAD_MATCHING_FROM = 60
+CONCURRENT_CLAIMS = 4
 
 
 class PairingRounds:
@@ -74,6 +75,7 @@ class PairingRounds:
         self.scheduler = scheduler
         self.claims = claims
         self.profiles = profiles
+        self._claiming = asyncio.Semaphore(CONCURRENT_CLAIMS)
 
     # ----- claiming a round --------------------------------------------------------------------------
 
@@ -117,6 +119,12 @@ class PairingRounds:
         return claim
 
     async def _claim(self, circle: Circle, slot: str, size: int, cadence_days: int) -> RoundClaim | None:
+        # Many circles' rounds start in the same minute: a few claims at a time finish (and start
+        # talking to Discord) quickly, where 200 interleaved claims would all finish together at the end.
+        async with self._claiming:
+            return await self._claim_one(circle, slot, size, cadence_days)
+
+    async def _claim_one(self, circle: Circle, slot: str, size: int, cadence_days: int) -> RoundClaim | None:
         now = self.clock.now()
         # One session at a time, never one inside another: 200 rounds at once must not drain the pool.
         async with self.db.reader() as session:

@@ -8,6 +8,7 @@ after a crash finds the orphan thread by its name and the orphan intro by its bu
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from typing import TYPE_CHECKING, Literal
@@ -59,13 +60,17 @@ class PairPoster:
     async def run(self, claim: RoundClaim) -> None:
         """Every group's thread, members and intro, then the round is open. One group's failure does not
         stop the others; the round then stays claimed and is taken over (and finished) later."""
-        ok = True
         timezone = (await self.bot.services.circles.get(claim.guild_id, claim.circle_id)).timezone
-        for group in claim.groups:
-            ok &= await run_isolated(
-                "pair thread", functools.partial(self._group, claim, group, timezone), circle=claim.circle_id
+        # The groups side by side (the pacer keeps the whole bot under Discord's global limit).
+        done = await asyncio.gather(
+            *(
+                run_isolated(
+                    "pair thread", functools.partial(self._group, claim, group, timezone), circle=claim.circle_id
+                )
+                for group in claim.groups
             )
-        if ok:
+        )
+        if all(done):
             await self.rounds.mark_open(claim)
             log.info("pairing round %s: %s groups in circle %s", claim.round_id, len(claim.groups), claim.circle_id)
 
@@ -99,8 +104,7 @@ class PairPoster:
 
         async def add_members() -> int:
             # Adding a member twice is harmless on Discord, so this step needs no search.
-            for user_id in group.user_ids:
-                await self.bot.http.add_user_to_thread(thread.id, user_id)
+            await asyncio.gather(*(self.bot.http.add_user_to_thread(thread.id, uid) for uid in group.user_ids))
             return 1
 
         async def record_members(_: int) -> None:
