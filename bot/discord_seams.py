@@ -7,6 +7,7 @@ discord.py's public API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import discord
@@ -72,3 +73,21 @@ async def start_public_thread(client: discord.Client, channel_id: int, name: str
 async def archive_thread(client: discord.Client, thread_id: int, reason: str) -> None:
     """Archive a thread by id, without fetching it first."""
     await client.http.edit_channel(thread_id, archived=True, reason=reason)
+
+
+def tap_gateway_event(client: discord.Client, event: str, tap: Callable[[dict[str, Any]], None]) -> None:
+    """Call ``tap`` with each raw ``event`` payload, in gateway order, before discord.py parses it.
+
+    For the hot voice path: discord.py hands listeners the member's *cached* VoiceState, which later
+    events for the same member change in place before the listener task runs, so in a burst a listener
+    sees a move as a leave (and misses joins). The raw payload is what Discord said, when it said it.
+    The websocket looks parsers up in ``ConnectionState.parsers`` (the same dict) for every dispatch.
+    """
+    parsers: dict[str, Callable[[Any], None]] = client._connection.parsers
+    parse = parsers[event]
+
+    def tapped(data: Any) -> None:
+        tap(data)
+        parse(data)
+
+    parsers[event] = tapped

@@ -52,21 +52,23 @@ SessionKey = tuple[int, int, datetime]  # guild, user, started_at
 
 
 @dataclass(frozen=True)
-class VoiceSeen:
-    """A member in a voice channel as GUILD_CREATE reports it."""
-
-    guild_id: int
-    user_id: int
-    channel_id: int
-
-
-@dataclass(frozen=True)
 class _Event:
     guild_id: int
     user_id: int
     channel_id: int | None
     afk_channel_id: int | None
     at: datetime
+
+
+@dataclass(frozen=True)
+class _GuildSeen:
+    """A GUILD_CREATE: who sits in which voice channel now; ``gap_since``: the connection was lost then."""
+
+    guild_id: int
+    present: tuple[tuple[int, int], ...]  # (user id, channel id)
+    afk_channel_id: int | None
+    at: datetime
+    gap_since: datetime | None
 
 
 class VoicePresence:
@@ -76,7 +78,9 @@ class VoicePresence:
         self.circles = circles
         self.liveness = liveness
         self._open: dict[Key, OpenSession] = {}
-        self._events: deque[_Event] = deque()
+        self._in_guild: dict[int, set[int]] = {}  # guild → members with an open session (for GUILD_CREATE)
+        self._events: deque[_Event | _GuildSeen] = deque()
+        self._preloaded: dict[int, dict[int, Room]] = {}  # rooms read in bulk at start-up, used once
         self._inserts: dict[SessionKey, dict[str, Any]] = {}  # sessions not written yet (maybe ended too)
         self._ends: dict[SessionKey, datetime] = {}  # written sessions that ended since the last flush
         self._worker: asyncio.Task[None] | None = None
@@ -92,11 +96,28 @@ class VoicePresence:
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain(), name="voice-events")
 
+    def guild_seen(
+        self,
+        guild_id: int,
+        present: Iterable[tuple[int, int]],
+        afk_channel_id: int | None,
+        gap_since: datetime | None = None,
+    ) -> None:
+        """A GUILD_CREATE (at start-up, after a new gateway session, or a guild back from an outage),
+        queued in order with the voice events: the guild's sessions are made to match it."""
+        event = _GuildSeen(guild_id, tuple(present), afk_channel_id, self.clock.now(), gap_since)
+        self._events.append(event)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="voice-events")
+
     async def _drain(self) -> None:
         while self._events:
             event = self._events.popleft()
             try:
                 rooms = await self._rooms(event.guild_id)
+                if isinstance(event, _GuildSeen):
+                    self._match(event, rooms)
+                    continue
                 room = counted_room(event.channel_id, event.afk_channel_id, rooms)
                 self._apply(
                     transition(
@@ -106,7 +127,33 @@ class VoicePresence:
             except Exception:
                 log.exception("voice event for guild %s could not be applied", event.guild_id)
 
+    def _match(self, seen: _GuildSeen, rooms: dict[int, Room]) -> None:
+        """After a gap (a new gateway session) the guild's open sessions end when the connection dropped,
+        since what happened meanwhile is unknown; otherwise a session in the same room simply goes on.
+        Whoever GUILD_CREATE shows in a room has a session from now; whoever it does not, none."""
+        g = seen.guild_id
+        if seen.gap_since is not None:
+            for user_id in list(self._in_guild.get(g, ())):
+                session = self._open[(g, user_id)]
+                self._apply([Closed(session, max(session.started_at, min(seen.gap_since, seen.at)))])
+        here: set[int] = set()
+        for user_id, channel_id in seen.present:
+            here.add(user_id)
+            room = counted_room(channel_id, seen.afk_channel_id, rooms)
+            self._apply(transition(self._open.get((g, user_id)), room, g, user_id, seen.at))
+        for user_id in list(self._in_guild.get(g, set()) - here):
+            session = self._open[(g, user_id)]
+            self._apply([Closed(session, max(session.started_at, seen.at))])
+
+    async def preload_rooms(self) -> None:
+        """Every circle room in one query, for the GUILD_CREATE burst at start-up (each guild's rooms are
+        used once; later events read the circle service's snapshot, which follows circle edits)."""
+        self._preloaded = await self._all_rooms()
+
     async def _rooms(self, guild_id: int) -> dict[int, Room]:
+        preloaded = self._preloaded.pop(guild_id, None)
+        if preloaded is not None:
+            return preloaded
         # The circle service's guild snapshot: cached, and dropped whenever a circle changes.
         rooms: dict[int, Room] = {}
         for summary in await self.circles.summaries(guild_id):
@@ -121,6 +168,7 @@ class VoicePresence:
             key: SessionKey = (session.guild_id, session.user_id, session.started_at)
             if isinstance(change, Opened):
                 self._open[(session.guild_id, session.user_id)] = session
+                self._in_guild.setdefault(session.guild_id, set()).add(session.user_id)
                 self._inserts[key] = {
                     "guild_id": session.guild_id,
                     "user_id": session.user_id,
@@ -132,6 +180,7 @@ class VoicePresence:
                 }
             else:
                 self._open.pop((session.guild_id, session.user_id), None)
+                self._in_guild.get(session.guild_id, set()).discard(session.user_id)
                 if key in self._inserts:
                     self._inserts[key]["ended_at"] = change.ended_at
                 else:
@@ -140,12 +189,14 @@ class VoicePresence:
             self._flusher = asyncio.create_task(self._flush_soon(), name="voice-flush")
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(FLUSH_SECONDS)
-        try:
-            await self.flush()
-        except Exception:
-            log.exception("voice sessions could not be written; retrying")
-            self._flusher = asyncio.create_task(self._flush_soon(), name="voice-flush")
+        """Write the buffer every FLUSH_SECONDS for as long as there is something in it (events that come
+        in while a batch is being written go into the next one)."""
+        while self._inserts or self._ends:
+            await asyncio.sleep(FLUSH_SECONDS)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("voice sessions could not be written; retrying")
 
     async def settle(self) -> None:
         """Apply the queued events and write everything now (before reading sessions)."""
@@ -204,34 +255,6 @@ class VoicePresence:
                 ],
             )
         return len(orphans)
-
-    async def reconcile(
-        self,
-        owned_guilds: Callable[[int], bool],
-        present: Iterable[VoiceSeen],
-        afk: dict[int, int | None],
-        ended_at: datetime | None = None,
-    ) -> None:
-        """Make the open sessions of the owned guilds match what Discord reports now.
-
-        After a new gateway session (not a resume: Discord replays events on a resume) the open sessions
-        end at ``ended_at`` (when the connection dropped), and those still in a room start again now.
-        """
-        await self.settle()
-        now = self.clock.now()
-        end = ended_at or now
-        for session in list(self._open.values()):
-            if owned_guilds(session.guild_id):
-                self._apply([Closed(session, max(session.started_at, min(end, now)))])
-        rooms = await self._all_rooms()
-        for seen in present:
-            if not owned_guilds(seen.guild_id):
-                continue
-            room = counted_room(seen.channel_id, afk.get(seen.guild_id), rooms.get(seen.guild_id, {}))
-            self._apply(
-                transition(self._open.get((seen.guild_id, seen.user_id)), room, seen.guild_id, seen.user_id, now)
-            )
-        await self.flush()
 
     async def _all_rooms(self) -> dict[int, dict[int, Room]]:
         """Every circle room in one query (start-up: thousands of guilds at once)."""

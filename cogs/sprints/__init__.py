@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.discord_seams import tap_gateway_event
 from bot.focus.service import SprintHeadsUpWake, SprintPhaseWake, SprintSlotWake
 from cogs.sprints._cog import SprintsCog
 from cogs.sprints._posting import SprintPoster
@@ -23,5 +24,7 @@ async def setup(bot: CirclesBot) -> None:
     services.activity_sources.append(services.sprints.activities)
     bot.add_dynamic_items(SprintButton, FinishButton)
     cog = SprintsCog(bot, poster)
-    bot.on_ready_hook(cog.reconcile)
+    tap_gateway_event(bot, "VOICE_STATE_UPDATE", cog.on_raw_voice_state)
+    tap_gateway_event(bot, "GUILD_CREATE", cog.on_raw_guild_create)
+    bot.on_ready_hook(cog.ready)
     await bot.add_cog(cog)

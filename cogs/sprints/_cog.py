@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import NotFound
-from bot.focus.voice import VoiceSeen
 from bot.timeparse import parse_days, parse_hhmm
 from cogs._common.circle_option import complete_circle
 from cogs._common.interactions import Interaction, actor_of, reply
@@ -37,22 +36,25 @@ class SprintsCog(commands.GroupCog, group_name="sprint", group_description="Focu
         self.sprints = bot.services.sprints
         self.voice = bot.services.voice
         self.circles = bot.services.circles
-        self._started_up = False
         self._disconnected_at: datetime | None = None
         super().__init__()
 
     # ----- voice ------------------------------------------------------------------------------------
 
-    @commands.Cog.listener()
-    async def on_voice_state_update(
-        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
-    ) -> None:
-        was = before.channel.id if before.channel is not None else None
-        now = after.channel.id if after.channel is not None else None
-        if was == now or member.bot:
-            return  # a mute or deafen toggle: the session goes on (deafened time counts)
-        afk = member.guild.afk_channel
-        self.voice.record(member.guild.id, member.id, now, afk.id if afk is not None else None)
+    def on_raw_voice_state(self, data: dict[str, Any]) -> None:
+        """Each VOICE_STATE_UPDATE as Discord sent it, in gateway order (see ``tap_gateway_event``): queued
+        for the presence service with no await and no query. A mute or deafen toggle arrives with the same
+        channel and changes nothing (deafened time counts)."""
+        member = data.get("member") or {}
+        if (member.get("user") or {}).get("bot") or "guild_id" not in data:
+            return
+        guild_id = int(data["guild_id"])
+        channel = data.get("channel_id")
+        guild = self.bot.get_guild(guild_id)
+        afk = guild.afk_channel if guild is not None else None
+        self.voice.record(
+            guild_id, int(data["user_id"]), int(channel) if channel else None, afk.id if afk is not None else None
+        )
 
     @commands.Cog.listener()
     async def on_disconnect(self) -> None:
@@ -63,24 +65,33 @@ class SprintsCog(commands.GroupCog, group_name="sprint", group_description="Focu
     async def on_resumed(self) -> None:
         self._disconnected_at = None  # Discord replays what happened meanwhile
 
-    async def reconcile(self) -> None:
-        """At READY: sessions a stopped process left open end at its alive mark (first READY only);
-        after a new gateway session, ours end when the connection dropped; then GUILD_CREATE's voice
-        states open sessions for whoever sits in a room now."""
-        owned = self.bot.owns_guild
-        if not self._started_up:
-            self._started_up = True
-            await self.voice.end_orphans(owned)
-        present: list[VoiceSeen] = []
-        afk: dict[int, int | None] = {}
-        for guild in self.bot.guilds:
-            afk[guild.id] = guild.afk_channel.id if guild.afk_channel is not None else None
-            for channel in guild.voice_channels:
-                for user_id in channel.voice_states:
-                    if self.bot.user is None or user_id != self.bot.user.id:
-                        present.append(VoiceSeen(guild.id, user_id, channel.id))
-        await self.voice.reconcile(owned, present, afk, ended_at=self._disconnected_at)
-        self._disconnected_at = None
+    async def cog_load(self) -> None:
+        """Before the gateway connects: sessions a stopped or killed process left open end at its last
+        alive mark (downtime is never presence), and the circles' rooms are read in one query for the
+        GUILD_CREATE burst."""
+        await self.voice.end_orphans(self.bot.owns_guild)
+        await self.voice.preload_rooms()
+
+    def on_raw_guild_create(self, data: dict[str, Any]) -> None:
+        """Each GUILD_CREATE as Discord sent it (see ``tap_gateway_event``): its voice states open the
+        sessions of whoever sits in a room now, right away rather than after discord.py's READY delay.
+        After a new gateway session (not a resume) the open sessions end when the connection dropped."""
+        if data.get("unavailable") or "id" not in data:
+            return
+        guild_id = int(data["id"])
+        if not self.bot.owns_guild(guild_id):
+            return
+        me = self.bot.user.id if self.bot.user is not None else None
+        present = [
+            (int(vs["user_id"]), int(vs["channel_id"]))
+            for vs in data.get("voice_states") or ()
+            if vs.get("channel_id") and int(vs["user_id"]) != me
+        ]
+        afk = data.get("afk_channel_id")
+        self.voice.guild_seen(guild_id, present, int(afk) if afk else None, gap_since=self._disconnected_at)
+
+    async def ready(self) -> None:
+        self._disconnected_at = None  # every guild of the new session has been seen
 
     # ----- commands ---------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from bot.actors import Actor
 from bot.client import CirclesBot
 from bot.clock import FixedClock
 from bot.db import Database
-from bot.focus.models import Sprint, SprintSchedule
+from bot.focus.models import Sprint, SprintSchedule, VoiceSession
 from bot.focus.results import ParticipantView, SprintCard, SprintView
 from bot.focus.timeline import CatchUp, Plan, phases
 from bot.standups.questions import DEFAULT_QUESTIONS
@@ -163,23 +164,34 @@ async def test_schedule_is_host_only_and_parses_like_standups(
     assert "No more scheduled sprints" in gone.text()
 
 
-async def test_the_voice_listener_queues_joins_and_skips_toggles(bot: CirclesBot, cog: SprintsCog) -> None:
+async def test_raw_voice_states_are_queued_in_gateway_order_and_toggles_change_nothing(
+    bot: CirclesBot, cog: SprintsCog, clock: FixedClock
+) -> None:
     await make_circle(bot)
-    member = fake_member(ALICE)
-    member.bot = False
-    member.guild.id = GUILD  # type: ignore[misc]
-    member.guild.afk_channel = None  # type: ignore[misc]
-    out = create_autospec(discord.VoiceState, instance=True)
-    out.channel = None
-    inside = create_autospec(discord.VoiceState, instance=True)
-    inside.channel = create_autospec(discord.VoiceChannel, instance=True)
-    inside.channel.id = ROOM
-    await cog.on_voice_state_update(member, inside, inside)  # a deafen toggle
+    parse = bot._connection.parsers["VOICE_STATE_UPDATE"]  # what the websocket calls for each dispatch
+
+    def payload(user_id: int, channel: int | None, *, deaf: bool = False, is_bot: bool = False) -> dict[str, Any]:
+        return {
+            "guild_id": str(GUILD),
+            "user_id": str(user_id),
+            "channel_id": str(channel) if channel else None,
+            "self_deaf": deaf,
+            "member": {"user": {"id": str(user_id), "bot": is_bot}},
+        }
+
+    # A burst for one member: join, deafen, move out, back in. The tap runs first; discord.py's own parse
+    # then fails here only because this bot never logged in (it has no user of its own).
+    events = [payload(ALICE, ROOM), payload(ALICE, ROOM, deaf=True), payload(ALICE, AFK), payload(ALICE, ROOM)]
+    for data in [*events, payload(4242, ROOM, is_bot=True)]:  # bots are nobody's co-working time
+        clock.advance(timedelta(seconds=1))
+        with contextlib.suppress(AttributeError):
+            parse(data)
     await bot.services.voice.settle()
-    assert bot.services.voice.open_sessions() == []
-    await cog.on_voice_state_update(member, out, inside)
-    await bot.services.voice.settle()
-    assert [(s.user_id, s.channel_id) for s in bot.services.voice.open_sessions()] == [(ALICE, ROOM)]
+    sessions = bot.services.voice.open_sessions()
+    assert [(s.user_id, s.channel_id) for s in sessions] == [(ALICE, ROOM)]
+    async with bot.services.db.reader() as session:
+        rows = (await session.execute(select(VoiceSession.user_id, VoiceSession.ended_at))).all()
+    assert sorted((u, e is None) for u, e in rows) == [(ALICE, False), (ALICE, True)]
 
 
 def test_persistent_custom_ids_and_the_late_phase_line() -> None:

@@ -19,7 +19,7 @@ from bot.focus.models import Sprint, SprintParticipant, SprintPhaseChange, Voice
 from bot.focus.results import PhaseClaim, Recap
 from bot.focus.service import SprintHeadsUpWake, SprintPhaseWake, SprintService, SprintSlotWake
 from bot.focus.timeline import PhaseKind
-from bot.focus.voice import VoicePresence, VoiceSeen
+from bot.focus.voice import VoicePresence
 from bot.scheduling import FakeScheduler, PlanScope
 from bot.standups.models import StandupAnswer, StandupOccurrence
 from bot.standups.questions import DEFAULT_QUESTIONS
@@ -146,7 +146,8 @@ async def test_voice_sessions_are_batched_and_closed_at_the_alive_mark(db: Datab
     second = Process(db, clock)
     await second.liveness.start()
     assert await second.voice.end_orphans(EVERYONE) == 2
-    await second.voice.reconcile(EVERYONE, [VoiceSeen(GUILD, BOB, ROOM)], {GUILD: AFK})
+    second.voice.guild_seen(GUILD, [(BOB, ROOM), (CAROL, AFK)], AFK)  # GUILD_CREATE's voice states
+    await second.voice.settle()
     async with db.reader() as session:
         rows = (await session.execute(select(VoiceSession).order_by(VoiceSession.id))).scalars().all()
     assert [(r.user_id, r.started_at, r.ended_at) for r in rows] == [
@@ -364,3 +365,61 @@ async def test_an_empty_intention_defaults_to_todays_standup_focus(
     # What the next standup form shows: focus since the previous answer.
     assert await proc.sprints.focus_summary(GUILD, ALICE, T0 - timedelta(minutes=30)) == (20, 1)
     assert await proc.sprints.focus_summary(GUILD, ALICE, T0 + timedelta(minutes=1)) == (0, 0)
+
+
+async def test_events_during_a_flush_are_written_by_the_next_batch(
+    proc: Process, db: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await make_circle(proc)
+    monkeypatch.setattr("bot.focus.voice.FLUSH_SECONDS", 0.01)
+    proc.voice.record(GUILD, ALICE, ROOM, AFK)
+    await asyncio.sleep(0)  # the event is applied: a batch is due
+    write = db.write
+    release = asyncio.Event()
+
+    async def slow_write(*args: object) -> object:
+        await release.wait()
+        return await write(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(db, "write", slow_write)
+    await asyncio.sleep(0.05)  # the first batch is being written...
+    proc.voice.record(GUILD, BOB, ROOM, AFK)  # ...when another event comes in
+    await asyncio.sleep(0)
+    release.set()
+    for _ in range(100):
+        if await count(db, VoiceSession) == 2:
+            break
+        await asyncio.sleep(0.01)
+    assert await count(db, VoiceSession) == 2  # written without any further event or settle()
+
+
+async def test_a_guild_create_after_a_new_gateway_session_ends_sessions_at_the_drop(
+    proc: Process, db: Database, clock: FixedClock
+) -> None:
+    circle = await make_circle(proc)
+    await proc.voice.preload_rooms()
+    proc.voice.guild_seen(GUILD, [(ALICE, ROOM), (BOB, ROOM)], AFK)  # the first GUILD_CREATE
+    clock.advance(timedelta(minutes=5))
+    proc.voice.record(GUILD, CAROL, ROOM, AFK)  # a live event keeps its own session
+    dropped = clock.now() + timedelta(minutes=1)
+    clock.advance(timedelta(minutes=10))
+    # Invalidated session, re-identified: Alice is still there, Bob left while we were away.
+    proc.voice.guild_seen(GUILD, [(ALICE, ROOM), (CAROL, ROOM)], AFK, gap_since=dropped)
+    await proc.voice.settle()
+    async with db.reader() as session:
+        rows = (await session.execute(select(VoiceSession).order_by(VoiceSession.id))).scalars().all()
+    spans = sorted((r.user_id, r.started_at - T0, r.ended_at - T0 if r.ended_at else None) for r in rows)
+    assert spans == [
+        (ALICE, timedelta(0), timedelta(minutes=6)),
+        (ALICE, timedelta(minutes=15), None),
+        (BOB, timedelta(0), timedelta(minutes=6)),
+        (CAROL, timedelta(minutes=5), timedelta(minutes=6)),
+        (CAROL, timedelta(minutes=15), None),
+    ]
+    assert all(r.circle_id == circle.id for r in rows)
+    # Without a gap (the first GUILD_CREATE after start-up, a guild back from an outage), a session in
+    # the same room goes on and whoever is gone is closed now.
+    clock.advance(timedelta(minutes=1))
+    proc.voice.guild_seen(GUILD, [(ALICE, ROOM)], AFK)
+    await proc.voice.settle()
+    assert [(s.user_id, s.started_at - T0) for s in proc.voice.open_sessions()] == [(ALICE, timedelta(minutes=15))]

@@ -132,3 +132,13 @@ async def test_pace_requests_waits_for_the_pacer_except_on_interaction_routes() 
     await http.request(discord.http.Route("POST", "/interactions/{i}/{t}/callback", i=1, t="x"))
     assert sent == ["/channels/{channel_id}/messages", "/interactions/{i}/{t}/callback"]
     assert acquired == [True]
+
+
+def test_the_websocket_looks_gateway_events_up_in_the_connection_state_parsers() -> None:
+    """tap_gateway_event replaces an entry of ``ConnectionState.parsers``, the dict the websocket reads."""
+    from discord.state import ConnectionState
+
+    source = inspect.getsource(discord.gateway.DiscordWebSocket)
+    assert "ws._discord_parsers = client._connection.parsers" in source
+    assert "self._discord_parsers[event]" in source
+    assert hasattr(ConnectionState, "parse_voice_state_update")
