@@ -397,7 +397,7 @@ class Playground:
             raise PlaygroundError(str(error)) from None
         return await self._outcome(handle)
 
-    async def submit_modal(self, as_user: int, custom_id: str, values: Mapping[str, str]) -> JSON:
+    async def submit_modal(self, as_user: int, custom_id: str, values: Mapping[str, str | list[str]]) -> JSON:
         who = self._member(as_user)
         self.note("playground", f"{who}: submits the form {custom_id}")
         try:

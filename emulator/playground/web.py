@@ -172,7 +172,8 @@ async def _modal(request: web.Request) -> web.Response:
     pg = _pg(request)
     try:
         data = await _body(request)
-        values = {str(k): str(v) for k, v in dict(data.get("values") or {}).items()}
+        raw = dict(data.get("values") or {})
+        values = {str(k): [str(x) for x in v] if isinstance(v, list) else str(v) for k, v in raw.items()}
         result = await pg.submit_modal(_id(data.get("as"), "as"), str(data.get("custom_id", "")), values)
     except PlaygroundError as error:
         return _refused(error)

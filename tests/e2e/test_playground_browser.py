@@ -200,6 +200,16 @@ async def test_standup_in_the_browser(playground_url: tuple[Playground, str], tm
         await browser.until("the summary", lambda d: "checked in" in messages_text(d))
         assert "alice" in await browser.run(lambda: messages_text(driver))
 
+        # A chart: /stats me answers with an embed whose image is an attachment (attachment://…), shown inline.
+        await browser.until("#circle-home", lambda d: click(d, "#channels .channel", "circle-home"))
+        await command("stats me")
+        await browser.until(
+            "the heat-map chart to load",
+            lambda d: d.execute_script(
+                "return [...document.querySelectorAll('#messages .embed img')].some(i => i.naturalWidth > 0)"
+            ),
+        )
+
         shot = tmp_path / "playground.png"  # kept with pytest's temporary directories, to look at
         await browser.run(lambda: driver.save_screenshot(str(shot)))
         data = shot.read_bytes()

@@ -170,7 +170,26 @@ function authorName(message) {
   return author.global_name || author.username || "unknown";
 }
 
-function renderEmbed(embed) {
+// attachment://name in an embed is that attachment of the message, shown inside the embed (as Discord does).
+function embedded(message) {
+  const names = new Set();
+  for (const embed of message.embeds || []) {
+    for (const url of [embed.image && embed.image.url, embed.thumbnail && embed.thumbnail.url]) {
+      if (url && url.startsWith("attachment://")) names.add(url.slice("attachment://".length));
+    }
+  }
+  return names;
+}
+
+function resolveImage(message, url) {
+  if (url && url.startsWith("attachment://")) {
+    const found = (message.attachments || []).find((a) => a.filename === url.slice("attachment://".length));
+    return found ? attachmentUrl(found.url) : null;
+  }
+  return attachmentUrl(url);
+}
+
+function renderEmbed(message, embed) {
   const box = el("div", {class: "embed"});
   if (embed.color) box.style.borderLeftColor = `#${Number(embed.color).toString(16).padStart(6, "0")}`;
   if (embed.author && embed.author.name) box.append(el("div", {class: "embed-author", text: embed.author.name}));
@@ -185,8 +204,8 @@ function renderEmbed(embed) {
     }
     box.append(fields);
   }
-  const image = embed.image && embed.image.url;
-  if (image) box.append(el("img", {src: attachmentUrl(image), alt: "embed image"}));
+  const image = resolveImage(message, embed.image && embed.image.url);
+  if (image) box.append(el("img", {src: image, alt: "embed image"}));
   const footer = [embed.footer && embed.footer.text, embed.timestamp && formatTime(new Date(embed.timestamp), "F")].filter(Boolean).join(" • ");
   if (footer) box.append(el("div", {class: "embed-footer", text: footer}));
   return box;
@@ -268,8 +287,10 @@ function renderMessages(messages) {
         message.edited_timestamp ? el("span", {class: "time", text: "(edited)"}) : null));
     if (message.content) node.append(el("div", {class: "content", html: markdown(message.content)}));
     if ((message.flags & 128) && !message.content) node.append(el("div", {class: "content time", text: `${authorName(message)} is thinking…`}));
-    for (const embed of message.embeds || []) node.append(renderEmbed(embed));
+    for (const embed of message.embeds || []) node.append(renderEmbed(message, embed));
+    const inEmbeds = embedded(message);
     for (const attachment of message.attachments || []) {
+      if (inEmbeds.has(attachment.filename)) continue;
       const url = attachmentUrl(attachment.url);
       const isImage = /\.(png|jpe?g|gif|webp)$/i.test(attachment.filename || "");
       node.append(el("div", {class: "attachment"}, isImage ? el("img", {src: url, alt: attachment.filename}) : el("a", {href: url, text: attachment.filename})));
@@ -498,7 +519,9 @@ function openModal(modal) {
 async function onModalSubmit(event) {
   event.preventDefault();
   const values = {};
-  for (const input of $("modal-fields").querySelectorAll("[name]")) values[input.name] = input.value;
+  for (const input of $("modal-fields").querySelectorAll("[name]")) {
+    values[input.name] = input.tagName === "SELECT" ? [...input.selectedOptions].map((o) => o.value) : input.value;
+  }
   const modal = ui.modal;
   $("modal").close();
   ui.modal = null;
@@ -512,6 +535,7 @@ function debounce(fn, ms) {
 
 function wire() {
   $("composer").addEventListener("submit", onSend);
+  $("options-form").addEventListener("submit", onSend);  // Enter in an option field sends the command
   $("composer-input").addEventListener("input", () => { if (ui.command && !$("composer-input").value.startsWith(`/${ui.command.name}`)) closeCommand(); onComposerInput(); });
   $("composer-input").addEventListener("keydown", (event) => { if (event.key === "Escape") { closeCommand(); $("suggestions").hidden = true; } });
   $("member-select").addEventListener("change", (event) => { ui.as = event.target.value; ui.rendered = ""; pollOnce(); });
