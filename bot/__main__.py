@@ -233,6 +233,7 @@ def _playground(args: list[str]) -> int:
         return CONFIG_ERROR
     command = [sys.executable, "-m", "emulator.playground", *args]
     with subprocess.Popen(command, cwd=checkout) as child:
+        signal.signal(signal.SIGTERM, lambda *_: child.terminate())  # a service manager's stop reaches it too
         while True:
             try:
                 return child.wait()
