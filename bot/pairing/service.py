@@ -6,17 +6,15 @@ Avoid lists are private: no result built here ever carries another member's avoi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actors import Actor
 from bot.circles.activity import Activity
-from bot.circles.models import Circle, CircleMember
+from bot.circles.models import Circle
 from bot.circles.service import CircleService, require_host
 from bot.clock import Clock
 from bot.db import Database
@@ -56,7 +54,7 @@ from bot.pairing.rounds import PairingRounds
 from bot.pairing.timeline import first_day, upcoming
 from bot.profiles.service import ProfileService
 from bot.scheduling import Scheduler
-from bot.timeparse import WEEKDAYS, format_hhmm, parse_hhmm
+from bot.timeparse import format_hhmm, parse_hhmm
 
 SNOOZE_MAX_DAYS = 90
 HISTORY_LIMIT = 15
@@ -158,12 +156,6 @@ class PairingService:
             row.anchor, row.updated_at = anchor, now
             await session.flush()
             return await self._schedule_view(session, row, circle.name, circle.timezone)
-
-    async def schedule_of(self, guild_id: int, circle_id: int) -> ScheduleView | None:
-        circle = await self.circles.get(guild_id, circle_id)
-        async with self.db.reader() as session:
-            row = await session.get(PairSchedule, circle_id)
-            return await self._schedule_view(session, row, circle.name, circle.timezone) if row else None
 
     async def _schedule_view(self, session: AsyncSession, row: PairSchedule, name: str, timezone: str) -> ScheduleView:
         held = await self._held_slots(session, [row.circle_id])
@@ -446,20 +438,6 @@ class PairingService:
                     row.sat_out = [entry for entry in row.sat_out if entry[0] != user_id]
         return []
 
-    # ----- helpers for the cogs --------------------------------------------------------------------
-
-    async def local_now(self, guild_id: int, user_ids: Iterable[int]) -> dict[int, datetime]:
-        profiles = await self.profiles.get_many(guild_id, list(user_ids))
-        now = self.clock.now()
-        return {uid: now.astimezone(ZoneInfo(p.zone)) for uid, p in profiles.items()}
-
-    async def member_in_guild_circles(self, guild_id: int, user_id: int) -> bool:
-        async with self.db.reader() as session:
-            found = await session.scalar(
-                select(CircleMember.user_id).where(CircleMember.guild_id == guild_id, CircleMember.user_id == user_id)
-            )
-            return found is not None
-
 
 def met_outcome(answers: list[bool | None]) -> str:
     yes, no = answers.count(True), answers.count(False)
@@ -470,7 +448,3 @@ def met_outcome(answers: list[bool | None]) -> str:
     if no:
         return "didn't meet"
     return "no answer"
-
-
-def weekday_name(index: int) -> str:
-    return WEEKDAYS[index]
