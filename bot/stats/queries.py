@@ -6,6 +6,7 @@ open sprint joins count up to "now" (a member still in the room), a running spri
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from bot.standups.models import StandupAnswer, StandupOccurrence
 from bot.stats.timesheet import SPRINT, VOICE, Activity
 
 DELETED_CIRCLE = "(deleted circle)"
+STREAM_SLICE = 500
 
 
 def _overlaps(
@@ -172,15 +174,21 @@ async def circle_presence(
     session: AsyncSession, guild_id: int, circle_id: int, since: datetime | None, until: datetime, now: datetime
 ) -> dict[int, list[Interval]]:
     """Each member's time in this circle's room and in this circle's sprints joined by button."""
-    voice = (
-        await session.execute(
-            select(VoiceSession.user_id, VoiceSession.started_at, VoiceSession.ended_at).where(
-                VoiceSession.guild_id == guild_id,
-                VoiceSession.circle_id == circle_id,
-                *_overlaps(VoiceSession.started_at, VoiceSession.ended_at, since, until),
-            )
+    out: dict[int, list[Interval]] = {}
+    # A big circle has tens of thousands of sessions in 12 weeks: read them in slices, handing the event
+    # loop back between slices, so converting the rows never stalls it for long.
+    connection = await session.connection()  # Core rows: no ORM loading on the way
+    voice = await connection.stream(
+        select(VoiceSession.user_id, VoiceSession.started_at, VoiceSession.ended_at).where(
+            VoiceSession.guild_id == guild_id,
+            VoiceSession.circle_id == circle_id,
+            *_overlaps(VoiceSession.started_at, VoiceSession.ended_at, since, until),
         )
-    ).all()
+    )
+    async for rows in voice.partitions(STREAM_SLICE):
+        for user_id, start, end in rows:
+            out.setdefault(user_id, []).append(_clip(start, end, now))
+        await asyncio.sleep(0)
     joins = (
         await session.execute(
             select(SprintJoin.user_id, SprintJoin.started_at, SprintJoin.ended_at, Sprint)
@@ -192,9 +200,6 @@ async def circle_presence(
             )
         )
     ).all()
-    out: dict[int, list[Interval]] = {}
-    for user_id, start, end in voice:
-        out.setdefault(user_id, []).append(_clip(start, end, now))
     for user_id, start, end, sprint in joins:
         out.setdefault(user_id, []).append(_clip(start, end, now, _sprint_end(sprint)))
     return out

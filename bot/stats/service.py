@@ -7,11 +7,12 @@ the pure modules (days, heatmap, timesheet, figures) and runs off the event loop
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.circles.service import CircleService
+from bot.circles.service import CircleService, CircleView
 from bot.clock import Clock
 from bot.db import Database
 from bot.errors import InvalidInput
@@ -19,18 +20,20 @@ from bot.focus.presence import Interval, union
 from bot.focus.voice import VoicePresence
 from bot.profiles.service import ProfileService
 from bot.standups.answers import StandupAnswers
-from bot.stats import queries
+from bot.stats import offload, queries
 from bot.stats.days import Period, bucket_by_day, clip, local_midnight, minutes, monday_of, period_start
 from bot.stats.figures import GoalBar, goal_target_hours, leaderboard
-from bot.stats.heatmap import WEEKS, heatmap_cells
+from bot.stats.heatmap import WEEKS, HeatMap, heatmap_cells
 from bot.stats.results import CircleStats, MemberStats, Timesheet, WeekBar
 from bot.stats.timesheet import SPRINT, VOICE, rows_of, sessions_csv, tag_totals, totals_csv
 from bot.timeparse import parse_local_date
 
 # Dates further ahead than this are typing mistakes (2062 for 2026), not a plan.
 FUTURE_LIMIT = timedelta(days=366)
+# A big circle's stats cost hundreds of milliseconds of CPU: computed once per this many seconds.
+CIRCLE_CACHE_SECONDS = 30.0
 # Work on more intervals than this moves to a thread, so a big circle never stalls the event loop.
-THREAD_THRESHOLD = 2_000
+THREAD_THRESHOLD = 500
 
 
 class StatsService:
@@ -49,6 +52,9 @@ class StatsService:
         self.profiles = profiles
         self.answers = answers
         self.voice = voice
+        # (guild, circle, period) → (monotonic time, the computation): concurrent and repeated requests
+        # for a circle's stats share one computation for CIRCLE_CACHE_SECONDS (figures up to that stale).
+        self._circle_cache: dict[tuple[int, int, Period], tuple[float, asyncio.Future[CircleStats]]] = {}
 
     # ----- /stats me ------------------------------------------------------------------------------
 
@@ -68,9 +74,13 @@ class StatsService:
             sprints = await queries.member_sprints(session, guild_id, user_id, since, now)
             goals = await queries.goals_done(session, guild_id, [user_id], since, now)
         streak = await self.answers.best_streak(guild_id, user_id)
-        by_day = bucket_by_day(spans, zone)
-        in_period = sum((v for d, v in by_day.items() if since_day is None or d >= since_day), timedelta())
-        heat = heatmap_cells({d: minutes(v) for d, v in by_day.items()}, today)
+
+        def crunch() -> tuple[timedelta, HeatMap]:
+            by_day = bucket_by_day(spans, zone)
+            in_period = sum((v for d, v in by_day.items() if since_day is None or d >= since_day), timedelta())
+            return in_period, heatmap_cells({d: minutes(v) for d, v in by_day.items()}, today)
+
+        in_period, heat = await offload.off_loop(crunch) if len(spans) > THREAD_THRESHOLD else crunch()
         return MemberStats(
             guild_id=guild_id,
             user_id=user_id,
@@ -91,6 +101,24 @@ class StatsService:
     async def circle(self, guild_id: int, circle_ref: str | None, period: Period) -> CircleStats:
         # Resolved within this guild only: another guild's circle id is "no circle called …" here.
         circle = await self.circles.resolve(guild_id, circle_ref)
+        key = (guild_id, circle.id, period)
+        now = time.monotonic()
+        cached = self._circle_cache.get(key)
+        if cached is not None and now - cached[0] < CIRCLE_CACHE_SECONDS:
+            return await asyncio.shield(cached[1])
+        for old in [k for k, (at, _) in self._circle_cache.items() if now - at >= CIRCLE_CACHE_SECONDS]:
+            del self._circle_cache[old]
+        task = asyncio.ensure_future(self._circle(circle, period))
+        self._circle_cache[key] = (now, task)
+        try:
+            return await asyncio.shield(task)
+        except BaseException:
+            if self._circle_cache.get(key, (0.0, None))[1] is task:
+                del self._circle_cache[key]  # a failure is not remembered
+            raise
+
+    async def _circle(self, circle: CircleView, period: Period) -> CircleStats:
+        guild_id = circle.guild_id
         now = self.clock.now()
         zone = ZoneInfo(circle.timezone)
         today = now.astimezone(zone).date()
@@ -120,7 +148,7 @@ class StatsService:
             return per_member, per_day
 
         size = sum(len(spans) for spans in presence.values())
-        per_member, seconds_per_day = await asyncio.to_thread(crunch) if size > THREAD_THRESHOLD else crunch()
+        per_member, seconds_per_day = await offload.off_loop(crunch) if size > THREAD_THRESHOLD else crunch()
         this_monday = monday_of(today)
         week_seconds = sum(s for d, s in seconds_per_day.items() if d >= this_monday)
         # Leaderboard: current members only (a guest in the room is not ranked), never the hidden.

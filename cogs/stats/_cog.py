@@ -7,7 +7,6 @@ database (an unknown period) is refused before deferring.
 
 from __future__ import annotations
 
-import asyncio
 import io
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.stats import charts
+from bot.stats import charts, offload
 from bot.stats.days import Period, parse_period
 from cogs._common.circle_option import complete_circle
 from cogs._common.interactions import Interaction, reply
@@ -46,7 +45,7 @@ class StatsCog(commands.GroupCog, group_name="stats", group_description="Your fo
         await interaction.response.defer(ephemeral=True, thinking=True)
         stats = await self.stats.member(interaction.guild_id or 0, interaction.user.id, chosen)
         title = f"Focus minutes per day, last 12 weeks ({stats.timezone})"
-        png = await asyncio.to_thread(charts.heatmap_png, stats.heatmap, title)
+        png = await offload.draw(charts.heatmap_png, stats.heatmap, title)
         await reply(
             interaction, embed=_render.member_stats(stats), file=discord.File(io.BytesIO(png), _render.HEATMAP_FILE)
         )
@@ -62,7 +61,7 @@ class StatsCog(commands.GroupCog, group_name="stats", group_description="Your fo
         await interaction.response.defer(ephemeral=True, thinking=True)
         stats = await self.stats.circle(interaction.guild_id or 0, circle, chosen)
         title = f"{stats.circle_name}: focus hours per week"
-        png = await asyncio.to_thread(charts.weekly_png, stats.weeks, title, float(stats.goal.target_hours))
+        png = await offload.draw(charts.weekly_png, stats.weeks, title, float(stats.goal.target_hours))
         await reply(
             interaction, embed=_render.circle_stats(stats), file=discord.File(io.BytesIO(png), _render.CIRCLE_FILE)
         )

@@ -7,7 +7,6 @@ the message in the channel instead of posting a second one. The digest mentions 
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 from typing import TYPE_CHECKING
@@ -16,7 +15,7 @@ import discord
 
 from bot.checkpoints import Step, checkpoint
 from bot.scheduling import PlanScope
-from bot.stats import charts
+from bot.stats import charts, offload
 from bot.stats.digests import DigestWake
 from bot.stats.results import DigestClaim
 from cogs.stats import _render
@@ -47,7 +46,7 @@ class DigestPoster:
     async def _post(self, claim: DigestClaim) -> None:
         f = claim.figures
         title = f"{claim.circle_name}: focus hours by day"
-        png = await asyncio.to_thread(charts.compare_png, f.daily_minutes, f.previous_daily_minutes, title)
+        png = await offload.draw(charts.compare_png, f.daily_minutes, f.previous_daily_minutes, title)
         channel = self.bot.get_partial_messageable(claim.channel_id)
         footer = f"{_render.DIGEST_MARK} {claim.iso_week}"
 

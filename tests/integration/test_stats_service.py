@@ -278,3 +278,23 @@ async def test_a_dead_holders_digest_is_taken_over_and_looked_for(
     assert await services.digests.claim(wake) is None  # one rescuer
     await services.digests.record_failed(rescued.digest_id)
     assert [r.status for r in await digest_rows(db)] == [OccurrenceStatus.MISSED]
+
+
+async def test_circle_stats_are_computed_once_for_concurrent_and_repeated_requests(
+    services: Services, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from bot.stats import service as stats_service
+
+    c = await circle(services)
+    await services.circles.join(GUILD, ALICE, c.id)
+    await add(db, voice(GUILD, ALICE, c.id, berlin(24, 9), berlin(24, 10)))
+    first, second = await asyncio.gather(
+        services.stats.circle(GUILD, c.name, Period.WEEK), services.stats.circle(GUILD, str(c.id), Period.WEEK)
+    )
+    assert first is second and first.focus_minutes == 60
+    await add(db, voice(GUILD, ALICE, c.id, berlin(25, 9), berlin(25, 10)))
+    assert (await services.stats.circle(GUILD, None, Period.WEEK)) is first  # within the 30 s: the same figures
+    monkeypatch.setattr(stats_service, "CIRCLE_CACHE_SECONDS", 0.0)
+    assert (await services.stats.circle(GUILD, None, Period.WEEK)).focus_minutes == 120
