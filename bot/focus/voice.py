@@ -3,12 +3,12 @@
 Voice updates are the hot event, so nothing here queries per event. ``record`` only appends the event
 (with the instant it arrived) to an in-memory queue; one task applies the events in arrival order to
 the open sessions kept in memory (``presence.transition``) and buffers the resulting inserts and ends.
-Every ``FLUSH_SECONDS`` the buffer is written in two statements (many rows each) through
-``Database.write`` (the SQLite writer thread). A session is durable from its first flush on; one that
-the process leaves open (a crash) is ended at start-up at that process's last alive mark
-(``bot.db.liveness``), and the voice states Discord reports in GUILD_CREATE open new ones. So a crash
-loses at most the time between the last heartbeat and the crash (``liveness.BEAT``) plus the unflushed
-second; downtime is never presence.
+Every ``FLUSH_SECONDS`` (or at once when ``BATCH_MAX`` changes are waiting) the buffer is written in two
+statements (many rows each) through ``Database.write`` (the SQLite writer thread). A session is durable
+from its first flush on; one that the process leaves open (a crash) is ended at start-up at that
+process's last alive mark (``bot.db.liveness``), and the voice states Discord reports in GUILD_CREATE open
+new ones. So a crash loses at most the time between the last heartbeat and the crash (``liveness.BEAT``)
+plus the unflushed half second; downtime is never presence.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,7 +35,11 @@ from bot.focus.models import VoiceSession
 from bot.focus.presence import Closed, Opened, OpenSession, Room, counted_room, reconcile_end, transition
 
 log = logging.getLogger(__name__)
-FLUSH_SECONDS = 1.0
+FLUSH_SECONDS = 0.5
+BATCH_MAX = 1000  # a batch this big is written at once (bounded writes, bounded memory)
+# A guild's rooms are read from the circle snapshot at most this often: a circle edit (a new focus room)
+# applies to voice events within this time, and a burst costs no await per event.
+ROOMS_FRESH_SECONDS = 2.0
 
 END_SESSION = (
     update(VoiceSession)
@@ -81,10 +86,12 @@ class VoicePresence:
         self._in_guild: dict[int, set[int]] = {}  # guild → members with an open session (for GUILD_CREATE)
         self._events: deque[_Event | _GuildSeen] = deque()
         self._preloaded: dict[int, dict[int, Room]] = {}  # rooms read in bulk at start-up, used once
+        self._room_cache: dict[int, tuple[float, dict[int, Room]]] = {}  # guild → (read at, rooms)
         self._inserts: dict[SessionKey, dict[str, Any]] = {}  # sessions not written yet (maybe ended too)
         self._ends: dict[SessionKey, datetime] = {}  # written sessions that ended since the last flush
         self._worker: asyncio.Task[None] | None = None
         self._flusher: asyncio.Task[None] | None = None
+        self._full: asyncio.Task[None] | None = None  # a batch written early because it is full
         self._insert: Insert | None = None
         self.flushes = 0
 
@@ -114,7 +121,12 @@ class VoicePresence:
         while self._events:
             event = self._events.popleft()
             try:
-                rooms = await self._rooms(event.guild_id)
+                cached = self._room_cache.get(event.guild_id)
+                if cached is not None and time.monotonic() - cached[0] < ROOMS_FRESH_SECONDS:
+                    rooms = cached[1]  # the burst path: no await
+                else:
+                    rooms = await self._rooms(event.guild_id)
+                    self._room_cache[event.guild_id] = (time.monotonic(), rooms)
                 if isinstance(event, _GuildSeen):
                     self._match(event, rooms)
                     continue
@@ -185,8 +197,17 @@ class VoicePresence:
                     self._inserts[key]["ended_at"] = change.ended_at
                 else:
                     self._ends[key] = change.ended_at
-        if (self._inserts or self._ends) and (self._flusher is None or self._flusher.done()):
+        if len(self._inserts) + len(self._ends) >= BATCH_MAX:
+            if self._full is None or self._full.done():
+                self._full = asyncio.create_task(self._flush_now(), name="voice-flush-full")
+        elif (self._inserts or self._ends) and (self._flusher is None or self._flusher.done()):
             self._flusher = asyncio.create_task(self._flush_soon(), name="voice-flush")
+
+    async def _flush_now(self) -> None:
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("voice sessions could not be written; the next batch retries")
 
     async def _flush_soon(self) -> None:
         """Write the buffer every FLUSH_SECONDS for as long as there is something in it (events that come
