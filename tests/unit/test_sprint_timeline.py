@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import InvalidInput
+from bot.focus.service import next_slot
 from bot.focus.timeline import (
     PhaseKind,
     Plan,
@@ -20,6 +22,7 @@ from bot.focus.timeline import (
     phases,
     validate,
 )
+from bot.timeparse import parse_days
 
 T0 = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # the night Europe/Berlin springs forward: UTC keeps going
 plans = st.builds(
@@ -144,3 +147,24 @@ def test_a_stop_cuts_focus_time(plan: Plan, minute: int) -> None:
     assert timedelta() <= cut <= focus_total(plan)
     assert cut <= stop - T0
     assert all(end <= stop for _, end in focus_intervals(plan, stop))
+
+
+def test_scheduled_slots_keep_local_time_across_dst() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    after = datetime(2026, 3, 27, 12, 0, tzinfo=UTC)  # Friday; clocks go forward on Sunday the 29th
+    seen = []
+    for _ in range(4):
+        slot = next_slot(parse_days("daily"), 9 * 60 + 30, "Europe/Berlin", after)
+        assert slot is not None
+        seen.append(slot)
+        after = slot
+    assert [s.astimezone(berlin).strftime("%a %H:%M") for s in seen] == [
+        "Sat 09:30",
+        "Sun 09:30",
+        "Mon 09:30",
+        "Tue 09:30",
+    ]
+    assert [s.hour for s in seen] == [8, 7, 7, 7]  # UTC moves, local time does not
+    assert next_slot(parse_days("mon"), 600, "UTC", datetime(2026, 12, 1, tzinfo=UTC)) == datetime(
+        2026, 12, 7, 10, 0, tzinfo=UTC
+    )
