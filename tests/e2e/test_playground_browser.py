@@ -216,6 +216,11 @@ async def test_standup_in_the_browser(playground_url: tuple[Playground, str], tm
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
         width, height = struct.unpack(">II", data[16:24])  # the IHDR chunk
         assert (width, height) >= (800, 600)
+        # Offline by construction: everything the page loaded came from the playground itself.
+        loaded = await browser.run(
+            lambda: driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        )
+        assert loaded and all(str(name).startswith(url) for name in loaded), loaded
         logs = await browser.run(lambda: driver.get_log("browser"))
         assert [entry for entry in logs if entry["level"] == "SEVERE"] == []
     finally:
