@@ -3,7 +3,8 @@
 Part 1 (in this process, SQLite): a member with a year of sessions (3 a day) in a circle of 200 members
 with 12 weeks of sessions each. 50 requests of each command, 5 at a time, timed from the call to the
 finished reply payload (service + chart, as the cog does it, without Discord); CPU per chart; the worst
-event-loop lag seen by a 5 ms ticker while the charts render; RSS before and after the first chart.
+event-loop lag seen by a 5 ms ticker while the charts render (and with the loop idle, for the machine's
+load); RSS before and after the first chart, and the chart worker's.
 Part 2 (the real bot process against the emulator, Discord's global 50 requests/second enforced):
 1,000 circles whose digests fall in the same minute; seconds to the last digest, 429s, duplicates.
 
@@ -143,7 +144,9 @@ async def part_one() -> None:
     first_ms = (time.perf_counter() - t) * 1000
     rss_after = rss_mib()
     print(
-        f"RSS before the first chart {rss_before:.0f} MiB, after {rss_after:.0f} MiB; first /stats me {first_ms:.0f} ms"
+        f"RSS before the first chart {rss_before:.0f} MiB, after {rss_after:.0f} MiB "
+        f"(matplotlib in this process: {'matplotlib' in sys.modules}); the chart worker {children_rss_mib():.0f} MiB; "
+        f"first /stats me {first_ms:.0f} ms (spawns the worker)"
     )
 
     async def me() -> None:

@@ -68,10 +68,11 @@ class DigestService:
         self.claims = claims
 
     async def plan(self, scope: PlanScope) -> None:
-        """Every owned circle's next digest wake-up, recoveries included: three queries in all."""
+        """Every owned circle's next digest wake-up, recoveries included, and this week's digest recorded missed
+        where the bot was down past the late limit: a handful of queries whatever the number of circles."""
         now = self.clock.now()
         async with self.db.transaction() as session:
-            circles_query = select(Circle.id, Circle.guild_id, Circle.timezone, Circle.created_at)
+            circles_query = select(Circle.id, Circle.guild_id, Circle.timezone, Circle.created_at, Circle.channel_id)
             rows_query = select(DigestOccurrence).where(DigestOccurrence.slot_at >= now - timedelta(days=8))
             if scope.circle_id is not None:
                 circles_query = circles_query.where(Circle.id == scope.circle_id)
@@ -88,13 +89,35 @@ class DigestService:
             if row.status != OccurrenceStatus.CLAIMED:
                 done.setdefault(row.circle_id, set()).add(row.iso_week)
         recovering = {row.circle_id: row for row in unfinished}
-        for circle_id, _guild_id, timezone, created_at in circles:
+        missed: list[dict[str, Any]] = []
+        for circle_id, guild_id, timezone, created_at, channel_id in circles:
             stuck = recovering.get(circle_id)
             if stuck is not None:
                 self.scheduler.at(DigestWake(circle_id, stuck.iso_week), max(recovery[stuck.id], now))
                 continue
-            key, slot = due_week(now, ZoneInfo(timezone), done.get(circle_id, set()), created_at)
+            zone = ZoneInfo(timezone)
+            monday = monday_of(now.astimezone(zone).date())
+            this_key, this_slot = iso_week_key(monday), digest_slot(monday, zone)
+            if this_key not in done.get(circle_id, set()) and created_at <= this_slot < now - DIGEST_LATE_LIMIT:
+                # Down from the slot until past the late limit: this week's digest is recorded, never posted.
+                missed.append(
+                    {
+                        "circle_id": circle_id,
+                        "guild_id": guild_id,
+                        "iso_week": this_key,
+                        "slot_at": this_slot,
+                        "channel_id": channel_id,
+                        "late": False,
+                        **self.claims.stamp(OccurrenceStatus.MISSED),
+                    }
+                )
+            key, slot = due_week(now, zone, done.get(circle_id, set()), created_at)
             self.scheduler.at(DigestWake(circle_id, key), max(slot, now))
+        if missed:
+            # One statement for every circle (after downtime that may be all of them); a claim that raced
+            # us to a row keeps it.
+            async with self.db.transaction() as session:
+                await session.execute(insert_or_ignore(self.db, DigestOccurrence, ["circle_id", "iso_week"]), missed)
 
     async def claim(self, wake: DigestWake) -> DigestClaim | None:
         """Win this week's digest (or take over a dead holder's), or record it missed; None: nothing to post."""

@@ -252,6 +252,15 @@ async def test_after_downtime_the_digest_is_posted_late_once_or_recorded_missed(
     assert statuses == {late_circle.id: OccurrenceStatus.CLAIMED, missed_circle.id: OccurrenceStatus.MISSED}
     await services.digests.plan(PlanScope(EVERYONE, circle_id=missed_circle.id))
     assert services.scheduler.jobs[f"stats-digest:{missed_circle.id}"][1].iso_week == "2026-W50"  # type: ignore[attr-defined]
+    # A third circle whose wake-up never ran (the bot came back on Tuesday): start-up planning records it.
+    clock.set(datetime(2026, 11, 20, 12, tzinfo=UTC))
+    quiet_circle = await circle(services, name="Quiet", voice=720)
+    clock.set(MONDAY_SLOT + timedelta(days=1))
+    await services.digests.plan(PlanScope(EVERYONE))
+    statuses = {r.circle_id: r.status for r in await digest_rows(db)}
+    assert statuses[quiet_circle.id] == OccurrenceStatus.MISSED
+    assert services.scheduler.jobs[f"stats-digest:{quiet_circle.id}"][1].iso_week == "2026-W50"  # type: ignore[attr-defined]
+    assert statuses[late_circle.id] == OccurrenceStatus.CLAIMED  # a claim under way is never marked missed
 
 
 async def test_a_dead_holders_digest_is_taken_over_and_looked_for(
