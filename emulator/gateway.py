@@ -315,6 +315,11 @@ class Gateway:
         self._pending_sends.add(task)
         task.add_done_callback(self._pending_sends.discard)
 
+    def cancel_pending(self) -> None:
+        """Drop delayed sends (HEARTBEAT_ACKs on their way) when the emulator stops."""
+        for task in list(self._pending_sends):
+            task.cancel()
+
     def _closed(self, conn: GatewayConnection) -> None:
         self.connections.discard(conn)
         conn.wake.set()

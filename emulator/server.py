@@ -93,6 +93,7 @@ class Emulator(WorldBuilding, Queries):
             self.port = int(sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
+        self.gateway.cancel_pending()
         for conn in list(self.gateway.connections):
             await conn.close(1001, b"emulator shutting down")
         if self._runner is not None:
