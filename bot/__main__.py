@@ -26,6 +26,8 @@ from bot.scheduling import APScheduler
 from bot.services import Services
 
 log = logging.getLogger("bot")
+# How long a stop waits for discord.py to close its connections before cancelling them.
+SHUTDOWN_SECONDS = 10
 
 
 def _client_id_from_token(token: str) -> int:
@@ -71,15 +73,14 @@ async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -
             return 0
         log.info("shutting down")
         await bot.close()
+        # discord.py reconnecting to a gateway it cannot reach may not notice the close: don't wait forever.
+        _, pending = await asyncio.wait({runner}, timeout=SHUTDOWN_SECONDS)
+        for task in pending:
+            task.cancel()
         await asyncio.gather(runner, return_exceptions=True)
         return 0
     finally:
         scheduler.shutdown()
-        # A clean stop: another process may take this one's unfinished claims over at once.
-        try:
-            await services.liveness.stop()
-        except Exception as exc:  # the database went away first: the heartbeat simply runs out
-            log.warning("could not record the clean stop (%s)", type(exc).__name__)
         if not bot.is_closed():
             # discord.py's sharded close() assumes a login happened; a signal that early has nothing to close.
             with contextlib.suppress(AttributeError):
@@ -89,6 +90,12 @@ async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -
         except Exception as exc:
             log.warning("could not end the open voice sessions (%s)", type(exc).__name__)
         await services.standups.answers.flush_message_ids()
+        # A clean stop, recorded last (nothing of this process writes after it): another process may take
+        # this one's unfinished claims over at once.
+        try:
+            await services.liveness.stop()
+        except Exception as exc:  # the database went away first: the heartbeat simply runs out
+            log.warning("could not record the clean stop (%s)", type(exc).__name__)
         await db.dispose()
 
 
