@@ -64,6 +64,7 @@ TOO_FEW = "too few members in the pool this round"
 # Above this many members the matching runs in a worker thread, so the event loop keeps answering.
 THREAD_MATCHING_FROM = 60
 CONCURRENT_CLAIMS = 4
+RECOVERY_LIMIT = timedelta(days=1)
 
 
 class PairingRounds:
@@ -502,6 +503,8 @@ class PairingRounds:
                 held.setdefault(circle_id, set()).add(key)
         for row in live:
             if row.status == Status.CLAIMED:
+                if now - row.started_at > RECOVERY_LIMIT:
+                    continue  # Discord has refused this round's threads for a day: stop retrying
                 self.scheduler.at(PairRoundRecovery(row.id), max(recovery[row.id], now))
             elif row.status == Status.CLOSING:
                 self.scheduler.at(PairClose(row.id), max(recovery[row.id], now))

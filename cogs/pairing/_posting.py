@@ -102,9 +102,16 @@ class PairPoster:
             recovering=claim.recovered,
         )
 
+        async def add_member(user_id: int) -> None:
+            try:
+                await self.bot.http.add_user_to_thread(thread.id, user_id)
+            except discord.NotFound:
+                # They left the server since the round was drawn: the others still get their thread.
+                log.info("pair thread %s: member %s is no longer in the guild", thread.id, user_id)
+
         async def add_members() -> int:
             # Adding a member twice is harmless on Discord, so this step needs no search.
-            await asyncio.gather(*(self.bot.http.add_user_to_thread(thread.id, uid) for uid in group.user_ids))
+            await asyncio.gather(*(add_member(uid) for uid in group.user_ids))
             return 1
 
         async def record_members(_: int) -> None:

@@ -197,3 +197,19 @@ async def test_sigkill_while_making_threads_gives_every_group_exactly_one(
     for thread in threads:
         intros = [m for m in emu.messages(int(thread["id"])) if m.get("components")]
         assert len(intros) == 1
+
+
+async def test_a_member_who_left_the_server_does_not_stop_the_round(
+    emu: Emulator, world: World, drv: Driver, bot_process: BotProcess
+) -> None:
+    g, home = world.guild_a, world.circle_home
+    await bot_process.start()
+    await pairing_circle(drv, world, (world.alice, world.bob, world.carol))
+    emu.remove_member(g, world.carol)  # still in the pool: the bot has not been told yet
+    report = await answer(drv, g, world.host, "pair now")
+    assert "1 group(s) of 3" in text_of(report)
+    [thread] = emu.threads(home)
+    assert emu.thread_member_ids(int(thread["id"])) == {world.bot, world.alice, world.bob}
+    await emu.wait_until(
+        lambda: _query(bot_process, "SELECT status FROM pair_rounds") == [("open",)], 10, "the round to open"
+    )

@@ -336,3 +336,12 @@ async def test_recovery_wakes_are_planned_for_unfinished_rounds(proc: Process) -
     proc.scheduler.jobs.clear()
     await proc.rounds.plan(PlanScope(EVERYONE, circle.id))
     assert PairRoundRecovery(claim.round_id).job_id in proc.scheduler.jobs
+
+
+async def test_a_round_discord_keeps_refusing_is_given_up_after_a_day(proc: Process, clock: FixedClock) -> None:
+    circle = await pool_circle(proc, (ALICE, BOB))
+    claim = await proc.rounds.claim_now(circle.id)
+    clock.advance(timedelta(days=1, minutes=1))
+    proc.scheduler.jobs.clear()
+    await proc.rounds.plan(PlanScope(EVERYONE, circle.id))
+    assert PairRoundRecovery(claim.round_id).job_id not in proc.scheduler.jobs
