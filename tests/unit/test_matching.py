@@ -10,7 +10,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.pairing.matching import Matching, Problem, Score, evaluate, greedy, group_sizes, match, shuffled
+from bot.pairing.matching import (
+    EXACT_LIMIT,
+    Matching,
+    Problem,
+    Score,
+    evaluate,
+    greedy,
+    group_sizes,
+    match,
+    shuffled,
+)
 from bot.pairing.overlap import Hours, common_windows, overlap_minutes
 
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC", "Australia/Sydney"]
@@ -198,3 +208,17 @@ def test_baselines_are_no_better_than_the_matcher() -> None:
 def test_sizes_outside_two_to_four_are_refused(size: int) -> None:
     with pytest.raises(ValueError):
         Problem((1, 2), size, 0, {}, DAY)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(problems(max_members=60, sizes=(3, 4)).filter(lambda p: len(p.members) > EXACT_LIMIT))
+def test_local_search_on_larger_pools_never_breaks_avoid_lists(problem: Problem) -> None:
+    result = match(problem)
+    assert result.method == "local search"
+    seen = [m for g in result.groups for m in g]
+    assert len(seen) == len(set(seen)) and set(seen) | set(result.unplaced) == set(problem.members)
+    for group in result.groups:
+        assert 2 <= len(group) <= problem.size
+        for a, b in itertools.combinations(group, 2):
+            assert frozenset((a, b)) not in problem.avoid
+    assert len(result.unplaced) <= len(problem.avoid)  # only the avoid lists can leave anyone out
