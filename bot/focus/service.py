@@ -282,7 +282,11 @@ class SprintService:
         async with self.db.transaction() as session:
             row = await self._running(session, guild_id, user_id, sprint_id, channel_id)
             mine = await session.get(SprintParticipant, (row.id, user_id))
-            if mine is None or mine.left_at is not None:
+            if mine is None and user_id in self.voice.members_in(guild_id, row.voice_channel_id):
+                # In the room without having joined: leaving means no more mentions (the room still counts).
+                mine = SprintParticipant(sprint_id=row.id, user_id=user_id, guild_id=guild_id, joined_at=now)
+                session.add(mine)
+            elif mine is None or mine.left_at is not None:
                 raise NotFound("You are not in this sprint.")
             mine.left_at = now
             await session.execute(

@@ -6,6 +6,7 @@ Discord loses nothing, and a retry never doubles a message.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable
@@ -40,8 +41,12 @@ class SprintPoster:
         self.bot = bot
         self.service = bot.services.sprints
 
-    async def announce(self, card: SprintCard) -> None:
-        """The announcement embed with its buttons, once (recorded before anything else happens)."""
+    async def announce(self, card: SprintCard, *, recovering: bool = False) -> int:
+        """The announcement embed with its buttons, once (recorded before anything else happens).
+
+        ``recovering``: the process that started the sprint may have died after posting it and before
+        recording it; look for it (its Join button names the sprint) before posting it again."""
+        wanted = f"sprint-join:{card.sprint.id}"
 
         async def create() -> int:
             message = await self.bot.get_partial_messageable(card.sprint.channel_id).send(
@@ -49,15 +54,24 @@ class SprintPoster:
             )
             return message.id
 
-        await checkpoint(
+        def is_announcement(message: discord.Message) -> bool:
+            buttons = [c for row in message.components for c in getattr(row, "children", [])]
+            return any(getattr(button, "custom_id", None) == wanted for button in buttons)
+
+        async def find() -> int | None:
+            return await self._find(card.sprint.channel_id, None, is_announcement)
+
+        done = await checkpoint(
             Step(
                 "announcement",
                 card.sprint.message_id,
                 create,
                 functools.partial(self.service.record_announcement, card.sprint.id),
+                find,
             ),
-            recovering=False,
+            recovering=recovering,
         )
+        return done.id
 
     async def refresh(self, card: SprintCard, *, ended: bool = False) -> None:
         """Edit the announcement to show the phase and participants now."""
@@ -85,6 +99,10 @@ class SprintPoster:
 
     async def _post_phase(self, claim: PhaseClaim) -> None:
         card = claim.card
+        if card.sprint.message_id is None:
+            # Started, but its announcement was never recorded (a crash right after the start).
+            message_id = await self.announce(card, recovering=True)
+            card = dataclasses.replace(card, sprint=dataclasses.replace(card.sprint, message_id=message_id))
         await self.refresh(card)
         marker = _render.phase_marker(claim.catch_up.current, card.sprint.plan.rounds)
 

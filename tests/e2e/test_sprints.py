@@ -234,3 +234,29 @@ async def test_a_scheduled_sprint_with_its_heads_up_exactly_once_across_restarts
     assert "Sprint running" in text_of(listing)
     assert len(bot_messages(emu, home)) == 2
     assert len(emu.find_requests("POST", rf"/channels/{home}/messages$")) == 2
+
+
+async def test_an_announcement_posted_but_not_recorded_before_a_kill_is_found_not_doubled(
+    emu: Emulator, world: World, drv: Driver, bot_process: BotProcess
+) -> None:
+    g, home, room = world.guild_a, world.circle_home, world.focus_room
+    await bot_process.start()
+    await answer(drv, g, world.host, "circle create", name="Deep work", channel=home, voice=room)
+    await answer(drv, g, world.host, "sprint start", focus=FOCUS, rounds=2, **{"break": BREAK})
+    await emu.wait_until(lambda: bot_messages(emu, home), 10, "the announcement")
+    announcement = bot_messages(emu, home)[0]
+    s = sprint_started_at(bot_process)
+    # Where a kill between posting the announcement and recording it would have left the database.
+    await bot_process.stop(signal.SIGKILL)
+    with sqlite3.connect(db_path(bot_process)) as conn:
+        conn.execute("UPDATE sprints SET message_id = NULL")
+    await bot_process.start(shifted_to=s + timedelta(minutes=FOCUS) - timedelta(seconds=5))
+    await emu.wait_until(lambda: len(bot_messages(emu, home)) == 2, 20, "the break message")
+    assert "Break" in bot_messages(emu, home)[1]["content"]
+    await emu.wait_until(
+        lambda: "Break · round 1 of 2" in text_of(emu.message(int(announcement["id"])) or {}), 5, "the edit"
+    )
+    assert len(emu.find_requests("POST", rf"/channels/{home}/messages$")) == 2  # no second announcement
+    with sqlite3.connect(db_path(bot_process)) as conn:
+        (recorded,) = conn.execute("SELECT message_id FROM sprints").fetchone()
+    assert recorded == int(announcement["id"])

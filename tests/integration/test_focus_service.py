@@ -423,3 +423,19 @@ async def test_a_guild_create_after_a_new_gateway_session_ends_sessions_at_the_d
     proc.voice.guild_seen(GUILD, [(ALICE, ROOM)], AFK)
     await proc.voice.settle()
     assert [(s.user_id, s.started_at - T0) for s in proc.voice.open_sessions()] == [(ALICE, timedelta(minutes=15))]
+
+
+async def test_leaving_while_in_the_room_stops_the_mentions(proc: Process, clock: FixedClock) -> None:
+    circle = await make_circle(proc)
+    proc.voice.record(GUILD, BOB, ROOM, AFK)
+    started = await proc.sprints.start(Actor(GUILD, ALICE), circle.id, focus=25, break_=5, rounds=2)
+    clock.advance(timedelta(minutes=10))
+    card = await proc.sprints.leave(GUILD, BOB, sprint_id=started.card.sprint.id)
+    assert BOB not in card.present_ids and ALICE in card.present_ids
+    with pytest.raises(NotFound):
+        await proc.sprints.leave(GUILD, CAROL, sprint_id=started.card.sprint.id)
+    clock.advance(timedelta(minutes=15, seconds=1))
+    change = await proc.sprints.claim_phase(started.card.sprint.id)
+    assert isinstance(change, PhaseClaim) and change.card.present_ids == (ALICE,)
+    bob = next(p for p in change.card.participants if p.user_id == BOB)
+    assert bob.focus_minutes == 25  # the room still counts
