@@ -233,6 +233,6 @@ class DigestService:
             expected_answers=expected_answers(joined, [(h.opens_at, h.excused) for h in held]),
             goals_done=goals,
             streaks=longest_streaks(streaks, hidden),
-            new_members=sum(1 for at in joined.values() if start <= at < end),
+            new_members=tuple(uid for uid, at in sorted(joined.items(), key=lambda j: j[1]) if start <= at < end),
             members=len(joined),
         )

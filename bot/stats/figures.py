@@ -81,7 +81,7 @@ class DigestFigures:
     expected_answers: int
     goals_done: int
     streaks: tuple[Ranked, ...]  # longest current standup streaks (visible members), in standups
-    new_members: int
+    new_members: tuple[int, ...]  # user ids of members who joined that week, by join time
     members: int
 
     @property

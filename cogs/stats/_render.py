@@ -140,6 +140,15 @@ def change_text(figures: DigestFigures) -> str:
     return "steady work"
 
 
+def welcome(user_ids: tuple[int, ...], shown: int = 5) -> str:
+    """Names as mentions inside the embed (they never ping), the rest as a count."""
+    if not user_ids:
+        return "–"
+    names = ", ".join(f"<@{uid}>" for uid in user_ids[:shown])
+    more = f" and {len(user_ids) - shown} more" if len(user_ids) > shown else ""
+    return f"Welcome {names}{more}!"
+
+
 def digest(claim: DigestClaim) -> discord.Embed:
     f = claim.figures
     hours = f"{f.minutes / 60:.1f}"
@@ -161,7 +170,7 @@ def digest(claim: DigestClaim) -> discord.Embed:
     embed.add_field(
         name="Goals done", value=str(f.goals_done) if f.goals_done else "None this week: next week's yours."
     )
-    embed.add_field(name="New members", value=f"Welcome to {f.new_members} new members!" if f.new_members else "–")
+    embed.add_field(name="New members", value=welcome(f.new_members))
     if f.streaks:
         embed.add_field(name="Longest standup streaks", value=ranking(f.streaks, "in a row"), inline=False)
     days = ", ".join(

@@ -143,6 +143,8 @@ async def test_the_digest_posts_once_at_monday_nine_with_sigkills_around_the_slo
     await bot_process.stop(signal.SIGKILL)
     await bot_process.start(shifted_to=monday(9, 0, 30))
     [digest] = digests(emu, home)
+    # Alice is welcomed by name, as a mention inside the embed, and nobody is pinged.
+    assert f"Welcome <@{world.alice}>!" in text_of(digest)
     assert digest["mentions"] == [] and "@" not in (digest.get("content") or "")
     assert "2.0 focus hours" in text_of(digest) and "late" not in digest["embeds"][0]["footer"]["text"]
     assert digest["attachments"][0]["filename"] == "weekly-digest.png"

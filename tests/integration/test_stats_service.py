@@ -228,7 +228,7 @@ async def test_the_digest_is_planned_for_monday_nine_and_claimed_once(
     assert figures.week_monday == date(2026, 11, 23)
     assert (figures.minutes, figures.previous_minutes, figures.change_percent) == (180, 120, 50)
     assert figures.daily_minutes[1] == 180 and figures.goals_done == 1 and figures.members == 1
-    assert figures.new_members == 1  # Alice joined on Thursday
+    assert figures.new_members == (ALICE,)  # she joined on Thursday
     await services.digests.record_posted(claim.digest_id, 4242)
     assert await services.digests.claim(wake) is None
     [row] = await digest_rows(db)

@@ -119,6 +119,6 @@ def test_digest_figures_response_rate_and_change() -> None:
     joins = {1: opens - timedelta(days=5), 2: opens - timedelta(days=1), 3: opens + timedelta(hours=1)}
     # Member 3 joined after the opening; member 2 was away (excused): one answer was expected.
     assert expected_answers(joins, [(opens, (2,))]) == 1
-    fig = DigestFigures(date(2026, 11, 23), 90, 60, (0,) * 7, (0,) * 7, 1, 1, 1, 0, (), 1, 3)
+    fig = DigestFigures(date(2026, 11, 23), 90, 60, (0,) * 7, (0,) * 7, 1, 1, 1, 0, (), (3,), 3)
     assert fig.response_rate == 1.0 and fig.change_percent == 50
-    assert DigestFigures(date(2026, 11, 23), 90, 0, (0,) * 7, (0,) * 7, 0, 0, 0, 0, (), 0, 0).change_percent is None
+    assert DigestFigures(date(2026, 11, 23), 90, 0, (0,) * 7, (0,) * 7, 0, 0, 0, 0, (), (), 0).change_percent is None
