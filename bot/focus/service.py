@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,6 +64,12 @@ HEADS_UP = timedelta(minutes=5)
 RUNNING, ENDED, STOPPED = "running", "ended", "stopped"
 STEP_HEADS_UP, STEP_START = "headsup", "start"
 SLOT_LOOKAHEAD_DAYS = 8
+# A posted phase change: claimed → closed with its message (built once, for Database.write).
+RECORD_CHANGE = (
+    update(SprintPhaseChange)
+    .where(SprintPhaseChange.id == bindparam("change"), SprintPhaseChange.status == OccurrenceStatus.CLAIMED)
+    .values(status=OccurrenceStatus.CLOSED, message_id=bindparam("message"))
+)
 IN_FLIGHT = timedelta(minutes=2)  # a claim of our own younger than this is being posted right now
 NO_RUNNING = "No sprint is running here. Start one with `/sprint start`."
 
@@ -378,15 +384,8 @@ class SprintService:
         return Recap(change_id, view_of(row), participants, stopped_by, late)
 
     async def record_change_message(self, change_id: int, message_id: int) -> None:
-        async with self.db.transaction() as session:
-            await self.claims.advance(
-                session,
-                SprintPhaseChange,
-                change_id,
-                OccurrenceStatus.CLAIMED,
-                OccurrenceStatus.CLOSED,
-                message_id=message_id,
-            )
+        """The phase message is out: the claim is done (one hot statement, as many sprints change at once)."""
+        await self.db.write(RECORD_CHANGE, {"change": change_id, "message": message_id})
 
     async def record_recap(self, change_id: int, sprint_id: int, message_id: int) -> None:
         async with self.db.transaction() as session:
@@ -420,16 +419,23 @@ class SprintService:
             row = await session.get(Sprint, sprint_id)
             if row is None:
                 return None
-            stale = await self._stale_claim(session, row.id)
+            # The sprint's few changes so far, in one query: the last one, and any claim left unfinished.
+            changes = list(
+                (
+                    await session.scalars(
+                        select(SprintPhaseChange)
+                        .where(SprintPhaseChange.sprint_id == row.id)
+                        .order_by(SprintPhaseChange.phase_index.desc())
+                    )
+                ).all()
+            )
+            stale = self._stale_claim(changes)
             if stale is not None:
                 return await self._recover(session, row, stale, now)
             if row.status != RUNNING:
                 return None
             plan = plan_of(row)
-            last = await session.scalar(
-                select(func.max(SprintPhaseChange.phase_index)).where(SprintPhaseChange.sprint_id == row.id)
-            )
-            up = catch_up(plan, int(last or 0), now)
+            up = catch_up(plan, changes[0].phase_index if changes else 0, now)
             if up is None:
                 return None
             change_id = await self.claims.insert(
@@ -451,13 +457,9 @@ class SprintService:
             card = await self._card(session, row, now)
             return PhaseClaim(change_id, card, up, recovered=False)
 
-    async def _stale_claim(self, session: AsyncSession, sprint_id: int) -> SprintPhaseChange | None:
-        change: SprintPhaseChange | None = await session.scalar(
-            select(SprintPhaseChange)
-            .where(SprintPhaseChange.sprint_id == sprint_id, SprintPhaseChange.status == OccurrenceStatus.CLAIMED)
-            .order_by(SprintPhaseChange.phase_index.desc())
-            .limit(1)
-        )
+    def _stale_claim(self, changes: list[SprintPhaseChange]) -> SprintPhaseChange | None:
+        """The latest change still only claimed, unless this process claimed it a moment ago (in flight)."""
+        change = next((c for c in changes if c.status == OccurrenceStatus.CLAIMED), None)
         if change is None or (
             change.claimed_by == self.claims.holder and change.claimed_at > self.clock.now() - IN_FLIGHT
         ):

@@ -95,7 +95,9 @@ class SprintPoster:
             return
         if isinstance(result, PhaseClaim):
             await self._post_phase(result)
-        await self.service.replan_sprint(wake.sprint_id)
+            self.service.plan_phase(result.card.sprint)  # the next change, from the timeline (no read)
+        else:
+            await self.service.replan_sprint(wake.sprint_id)
 
     async def _post_phase(self, claim: PhaseClaim) -> None:
         card = claim.card
