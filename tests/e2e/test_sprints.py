@@ -105,11 +105,11 @@ async def test_a_two_round_sprint_through_kills_and_gateway_drops(
     carol_left = now()
     await emu.wait_for_request("PATCH", rf"/channels/{home}/messages/{announcement['id']}$")
 
-    # SIGKILL during focus 1; back 10 seconds before the break.
+    # SIGKILL during focus 1; back 4 seconds before the break.
     await bot_process.stop(signal.SIGKILL)
     run_end = {1: now()}
     offsets: dict[int, timedelta] = {1: timedelta(0)}
-    shifted = s + timedelta(minutes=FOCUS) - timedelta(seconds=10)
+    shifted = s + timedelta(minutes=FOCUS) - timedelta(seconds=4)
     offsets[2] = shifted - now()
     await bot_process.start(shifted_to=shifted)
     run_start[2] = now()
@@ -143,10 +143,10 @@ async def test_a_two_round_sprint_through_kills_and_gateway_drops(
     assert "(late)" in focus2["content"]
     assert emu.pinged_user_ids(focus2) == frozenset({world.alice, world.bob, world.dave, world.host})
 
-    # A clean restart 8 seconds before the end: the recap comes once, with the minutes.
+    # A clean restart 3 seconds before the end: the recap comes once, with the minutes.
     await bot_process.stop()
     run_end[3] = now()
-    shifted = s + timedelta(minutes=2 * FOCUS + BREAK) - timedelta(seconds=8)
+    shifted = s + timedelta(minutes=2 * FOCUS + BREAK) - timedelta(seconds=3)
     offsets[4] = shifted - now()
     await bot_process.start(shifted_to=shifted)
     run_start[4] = now()
@@ -250,7 +250,7 @@ async def test_an_announcement_posted_but_not_recorded_before_a_kill_is_found_no
     await bot_process.stop(signal.SIGKILL)
     with sqlite3.connect(db_path(bot_process)) as conn:
         conn.execute("UPDATE sprints SET message_id = NULL")
-    await bot_process.start(shifted_to=s + timedelta(minutes=FOCUS) - timedelta(seconds=5))
+    await bot_process.start(shifted_to=s + timedelta(minutes=FOCUS) - timedelta(seconds=3))
     await emu.wait_until(lambda: len(bot_messages(emu, home)) == 2, 20, "the break message")
     assert "Break" in bot_messages(emu, home)[1]["content"]
     await emu.wait_until(
