@@ -173,7 +173,9 @@ async def _run(count: int, database_url: str | None) -> dict[str, float]:
         log = bot.log()
         await bot.stop()
         unhandled = len(emu.unhandled)
+    first = min((r.t for r in sent if r.t >= minute_at - 1), default=last)
     return {
+        "first_request_after_minute": first - minute_at,
         "circles": count,
         "seconds_to_last_phase_message": last - minute_at,
         "requests": len(sent),
@@ -191,6 +193,7 @@ def report(name: str, r: dict[str, float]) -> None:
     ratio = r["seconds_to_last_phase_message"] / r["floor_seconds"]
     print(f"== {name}")
     print(f"circles (10 participants each)  {r['circles']:.0f}")
+    print(f"minute → first request          {r['first_request_after_minute']:.2f} s")
     print(f"minute → last phase message     {r['seconds_to_last_phase_message']:.1f} s")
     print(f"requests sent                   {r['requests']:.0f}  (÷ 50/s = {r['floor_seconds']:.1f} s)")
     print(f"ratio to requests ÷ 50          {ratio:.3f}  (target ≤ 1.1)")
