@@ -177,11 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         choices=["run", "migrate", "check", "sync-commands", "invite-url", "playground"],
         help="run (default): migrate, then run the bot; playground: try it locally (docs/PLAYGROUND.md)",
     )
-    args, extra = parser.parse_known_args(argv)
-    if args.command == "playground":
-        return _playground(extra)
-    if extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["playground"]:
+        return _playground(arguments[1:])  # its own options (--port, --help) are the playground's
+    args = parser.parse_args(arguments)
     try:
         settings = load_settings()
     except ConfigError as exc:

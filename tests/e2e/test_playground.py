@@ -257,3 +257,16 @@ def test_ctrl_c_stops_everything_and_a_second_start_works(tmp_path: Path) -> Non
         # Nothing is left running in the group (the bot process has gone too).
         ps = subprocess.run(["ps", "-o", "pid=", "-g", str(child.pid)], capture_output=True, text=True, check=False)
         assert ps.stdout.strip() == "", ps.stdout
+
+
+def test_the_playground_options_are_its_own(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "playground", "--help"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python -m bot playground") and "--port" in result.stdout
