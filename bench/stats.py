@@ -8,13 +8,14 @@ load); RSS before and after the first chart, and the chart worker's.
 Part 2 (the real bot process against the emulator, Discord's global 50 requests/second enforced):
 1,000 circles whose digests fall in the same minute; seconds to the last digest, 429s, duplicates.
 
-    .venv/bin/python -m bench.stats [--circles 1000] [--skip-digests]
+    .venv/bin/python -m bench.stats [--circles 1000] [--skip-digests] [--skip-requests] [--gc-freeze]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import sys
 import tempfile
@@ -112,7 +113,7 @@ async def timed(call: Callable[[], Awaitable[None]], sem: asyncio.Semaphore, tim
         times.append((time.perf_counter() - start) * 1000)
 
 
-async def part_one() -> None:
+async def part_one(freeze: bool = False) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-stats-"))
     url = f"sqlite+aiosqlite:///{workdir / 'stats.db'}"
     await asyncio.to_thread(migrations.upgrade, url)
@@ -130,6 +131,9 @@ async def part_one() -> None:
             await asyncio.sleep(0.005)
             lags.append(time.perf_counter() - before - 0.005)
 
+    if freeze:
+        gc.freeze()  # what a bot-wide gc.freeze() after start-up would do: old objects out of every collection
+        print("gc.freeze() after the set-up")
     tick = asyncio.create_task(ticker())
     await asyncio.sleep(3)  # the loop idle: what the machine's load alone does to the ticker
     idle = sorted(lags)
@@ -259,9 +263,10 @@ def main() -> None:
     parser.add_argument("--circles", type=int, default=1000)
     parser.add_argument("--skip-digests", action="store_true")
     parser.add_argument("--skip-requests", action="store_true")
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() after the set-up (an experiment)")
     args = parser.parse_args()
     if not args.skip_requests:
-        asyncio.run(part_one())
+        asyncio.run(part_one(args.gc_freeze))
     if not args.skip_digests:
         asyncio.run(part_two(args.circles))
 
