@@ -34,7 +34,10 @@ class BotProcess:
         self.starts = 0
 
     def env(self, shifted_to: datetime | None, extra: dict[str, str]) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "SHARD_"))}
+        # Nothing of the caller's own bot configuration leaks in (DEV_GUILD_ID would sync the commands
+        # to a guild the emulator does not have).
+        own = ("DISCORD_", "DATABASE_", "SHARD_", "DEV_GUILD_ID", "LOG_FORMAT")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
         env.update(
             DISCORD_TOKEN=TOKEN,
             DATABASE_URL=self.database_url,

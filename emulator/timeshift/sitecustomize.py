@@ -92,8 +92,11 @@ def _watch_schedulers() -> None:
         except RuntimeError:  # a dict changed size under us (the loop thread planned meanwhile): next round
             return
         tmp = Path(f"{path}.tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+        try:
+            tmp.write_text(text)
+            tmp.replace(path)
+        except OSError:  # the playground removed its folder while stopping: nobody reads it any more
+            return
 
     def follow() -> None:
         global _offset_seconds
