@@ -72,6 +72,9 @@ async def _run_bot(settings: Settings, token: str, *, sync_only: bool = False) -
             runner.result()  # a login failure surfaces here (preflight has ruled out the usual ones)
             return 0
         log.info("shutting down")
+        # Wake-ups first: none may still be talking to Discord while the client closes its session.
+        scheduler.shutdown()
+        await scheduler.stopped()
         await bot.close()
         # discord.py reconnecting to a gateway it cannot reach may not notice the close: don't wait forever.
         _, pending = await asyncio.wait({runner}, timeout=SHUTDOWN_SECONDS)

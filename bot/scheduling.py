@@ -62,6 +62,7 @@ class Scheduler(Protocol):
     def job_ids(self) -> list[str]: ...
     def start(self) -> None: ...
     def shutdown(self) -> None: ...
+    async def stopped(self, grace: float = 5.0) -> None: ...
 
 
 async def run_isolated(what: str, step: Callable[[], Awaitable[None]], **context: Any) -> bool:
@@ -192,6 +193,17 @@ class APScheduler(_HandlerRegistry):
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
+    async def stopped(self, grace: float = 5.0) -> None:
+        """After ``shutdown``: let the wake-ups still running finish for up to ``grace`` seconds, then
+        cancel the rest (their claims are taken over after a restart), so none of them is talking to
+        Discord when the client closes."""
+        if not self._running:
+            return
+        _, pending = await asyncio.wait(set(self._running), timeout=grace)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
 
 def _instant_job(when: datetime) -> str:
     return f"at:{when.astimezone(UTC).isoformat()}"
@@ -219,6 +231,9 @@ class FakeScheduler(_HandlerRegistry):
 
     def shutdown(self) -> None:
         self.running = False
+
+    async def stopped(self, grace: float = 5.0) -> None:
+        return None  # runs nothing in the background
 
     async def run_due(self, now: datetime) -> list[str]:
         ran: list[str] = []

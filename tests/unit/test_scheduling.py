@@ -412,3 +412,34 @@ async def test_a_job_cancelled_by_shutdown_is_logged_quietly(caplog: pytest.LogC
         await scheduler.run(Ping("job-2"))
     assert "stopped by shutdown" in caplog.text
     assert "Traceback" not in caplog.text
+
+
+async def test_apscheduler_stop_lets_running_wake_ups_finish_then_cancels_the_slow_ones(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    scheduler = APScheduler()
+    finished: list[str] = []
+    started = asyncio.Event()
+
+    async def quick(wake: Ping) -> None:
+        started.set()
+        await asyncio.sleep(0.05)
+        finished.append(wake.key)
+
+    async def slow(wake: Pong) -> None:
+        await asyncio.sleep(60)
+        finished.append(wake.key)
+
+    scheduler.register(Ping, quick)
+    scheduler.register(Pong, slow)
+    scheduler.start()
+    soon = datetime.now(UTC) + timedelta(seconds=0.05)
+    scheduler.at(Ping("quick"), soon)
+    scheduler.at(Pong("slow"), soon)
+    scheduler.at(Ping("tomorrow"), soon + timedelta(days=1))
+    await asyncio.wait_for(started.wait(), timeout=3)
+    scheduler.shutdown()
+    with caplog.at_level("INFO"):
+        await asyncio.wait_for(scheduler.stopped(grace=0.5), timeout=3)
+    assert finished == ["quick"]  # the quick one finished; the slow one was cancelled; nothing new ran
+    assert "stopped by shutdown" in caplog.text
