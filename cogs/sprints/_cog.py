@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,8 @@ from cogs.sprints._posting import SprintPoster, joined_text
 
 if TYPE_CHECKING:
     from bot.client import CirclesBot
+
+log = logging.getLogger(__name__)
 
 
 async def complete_tag(interaction: discord.Interaction[CirclesBot], current: str) -> list[app_commands.Choice[str]]:
@@ -37,6 +41,7 @@ class SprintsCog(commands.GroupCog, group_name="sprint", group_description="Focu
         self.voice = bot.services.voice
         self.circles = bot.services.circles
         self._disconnected_at: datetime | None = None
+        self._orphans: asyncio.Task[None] | None = None
         super().__init__()
 
     # ----- voice ------------------------------------------------------------------------------------
@@ -66,11 +71,18 @@ class SprintsCog(commands.GroupCog, group_name="sprint", group_description="Focu
         self._disconnected_at = None  # Discord replays what happened meanwhile
 
     async def cog_load(self) -> None:
-        """Before the gateway connects: sessions a stopped or killed process left open end at its last
-        alive mark (downtime is never presence), and the circles' rooms are read in one query for the
-        GUILD_CREATE burst."""
-        await self.voice.end_orphans(self.bot.owns_guild)
+        """Before the gateway connects: the circles' rooms, in one query, for the GUILD_CREATE burst."""
         await self.voice.preload_rooms()
+
+    async def _end_orphans(self) -> None:
+        """Sessions a stopped or killed process left open in our guilds end at its last alive mark
+        (downtime is never presence). Started by the first GUILD_CREATE, not at load: a process that
+        never connects (`python -m bot sync-commands`) must not end a running bot's sessions. The order
+        against the sessions GUILD_CREATE opens does not matter: those are this process's own rows."""
+        try:
+            await self.voice.end_orphans(self.bot.owns_guild)
+        except Exception:
+            log.exception("could not end the voice sessions a previous process left open")
 
     def on_raw_guild_create(self, data: dict[str, Any]) -> None:
         """Each GUILD_CREATE as Discord sent it (see ``tap_gateway_event``): its voice states open the
@@ -78,6 +90,8 @@ class SprintsCog(commands.GroupCog, group_name="sprint", group_description="Focu
         After a new gateway session (not a resume) the open sessions end when the connection dropped."""
         if data.get("unavailable") or "id" not in data:
             return
+        if self._orphans is None:
+            self._orphans = asyncio.create_task(self._end_orphans(), name="voice-orphans")
         guild_id = int(data["id"])
         if not self.bot.owns_guild(guild_id):
             return

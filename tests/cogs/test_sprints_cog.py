@@ -17,6 +17,7 @@ from bot.actors import Actor
 from bot.client import CirclesBot
 from bot.clock import FixedClock
 from bot.db import Database
+from bot.db.liveness import BotProcess as ProcessRow
 from bot.focus.models import Sprint, SprintSchedule, VoiceSession
 from bot.focus.results import ParticipantView, SprintCard, SprintView
 from bot.focus.timeline import CatchUp, Plan, phases
@@ -232,3 +233,29 @@ def test_the_standup_form_hint_shows_the_plan_and_focus_time() -> None:
     long = AnswerModal(dataclasses.replace(both, yesterday_plan="x" * 90)).children[0]
     assert isinstance(long, discord.ui.TextInput) and long.placeholder is not None
     assert long.placeholder.endswith("…") and len(long.placeholder) == 100
+
+
+async def test_orphaned_sessions_end_at_the_first_guild_create_not_at_load(
+    bot: CirclesBot, database: Database, clock: FixedClock
+) -> None:
+    """A process that loads the cogs without connecting (`python -m bot sync-commands`) must not end a
+    running bot's sessions; the first GUILD_CREATE of a connecting process ends a dead one's."""
+    alive = clock.now() - timedelta(minutes=3)
+    async with database.transaction() as session:
+        session.add(ProcessRow(id="dead", host="h", started_at=alive, alive_at=alive))
+        session.add(
+            VoiceSession(
+                guild_id=GUILD, user_id=ALICE, channel_id=ROOM, started_at=alive - timedelta(hours=1), holder="dead"
+            )
+        )
+    await cogs.sprints.setup(bot)
+    cog = bot.get_cog("SprintsCog")
+    assert isinstance(cog, SprintsCog)
+    async with database.reader() as session:
+        assert (await session.scalar(select(VoiceSession.ended_at))) is None
+    with contextlib.suppress(Exception):  # discord.py's own parse needs a logged-in client
+        bot._connection.parsers["GUILD_CREATE"]({"id": str(GUILD), "voice_states": [], "afk_channel_id": None})
+    assert cog._orphans is not None
+    await cog._orphans
+    async with database.reader() as session:
+        assert (await session.scalar(select(VoiceSession.ended_at))) == alive
