@@ -5,6 +5,7 @@ This is the only module under ``bot/`` that imports discord; cogs hold the rest 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -30,6 +31,7 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 COMMAND_HASH_KEY = "command_sync_hash"
+READY_WORK_GRACE_SECONDS = 10
 COMMAND_SCOPE_KEY = "command_sync_scope"
 
 
@@ -191,6 +193,7 @@ class CirclesBot(commands.AutoShardedBot):
         self.dev_guild_id = dev_guild_id
         self.sync_on_start = sync_commands
         self._ready_hooks: list[Callable[[], Awaitable[None]]] = []
+        self._ready_work: set[asyncio.Task[Any]] = set()
 
     async def setup_hook(self) -> None:
         for name in extension_names():
@@ -209,6 +212,22 @@ class CirclesBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         # READY can come again after a reconnect; planning is idempotent (stable wake-up ids).
+        task = asyncio.current_task()
+        assert task is not None  # discord.py runs every event handler in a task of its own
+        self._ready_work.add(task)
+        try:
+            await self._catch_up()
+        finally:
+            self._ready_work.discard(task)
+
+    async def close(self) -> None:
+        # READY's hooks and planning write to the database: a stop right after READY lets them finish
+        # (briefly) rather than cutting a transaction off when the event loop ends.
+        if self._ready_work:
+            await asyncio.wait(set(self._ready_work), timeout=READY_WORK_GRACE_SECONDS)
+        await super().close()
+
+    async def _catch_up(self) -> None:
         log.info("ready: %d guilds on shards %s of %s", len(self.guilds), self.shard_ids, self.shard_count)
         # Hooks first: they bring the database up to date with Discord (e.g. answer messages found again
         # after a crash), and only then may overdue wake-ups (a close's summary) fire from the plan.

@@ -181,3 +181,31 @@ async def test_leaving_the_dev_guild_removes_its_copies(bot: CirclesBot, databas
     # Nothing more to clean next time.
     assert not await bot.sync_commands(force=False)
     assert synced.await_count == 3
+
+
+async def test_close_lets_ready_work_finish_first(
+    database: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from discord.ext import commands
+
+    client = _bot(database, clock)
+    order: list[str] = []
+    hook_started = asyncio.Event()
+
+    async def slow_hook() -> None:
+        hook_started.set()
+        await asyncio.sleep(0.2)
+        order.append("hook done")
+
+    async def discord_close(self: commands.AutoShardedBot) -> None:
+        order.append("discord.py closed")
+
+    monkeypatch.setattr(commands.AutoShardedBot, "close", discord_close)
+    client.on_ready_hook(slow_hook)
+    ready = asyncio.create_task(client.on_ready())
+    await hook_started.wait()
+    await client.close()
+    assert order == ["hook done", "discord.py closed"]
+    await ready
