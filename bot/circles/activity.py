@@ -57,7 +57,12 @@ class CachedActivities:
         if scope.circle_id is None:
             self._known.clear()
         else:
-            self._known.pop(scope.circle_id, None)
+            self.drop(scope.circle_id)
+
+    def drop(self, circle_id: int | None) -> None:
+        """What runs in this circle changed (and is committed): read it afresh next time."""
+        if circle_id is not None:
+            self._known.pop(circle_id, None)
 
 
 def _expired(until: datetime | None, now: datetime) -> bool:

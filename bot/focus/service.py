@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actors import Actor
-from bot.circles.activity import Activity
+from bot.circles.activity import Activity, CachedActivities
 from bot.circles.models import Circle
 from bot.circles.service import CircleService, CircleView, is_host, require_host
 from bot.clock import Clock
@@ -172,6 +172,9 @@ class SprintService:
         self.claims = claims
         self.circles = circles
         self.voice = voice
+        # What /circle list shows of sprints, read again only after a sprint starts or ends, a schedule
+        # changes (each drops its circle once committed) or the phase it names is over.
+        self.activity = CachedActivities(self.activities, clock)
 
     # ----- members: start, join, leave, status ----------------------------------------------------
 
@@ -208,6 +211,7 @@ class SprintService:
                 card = await self._card(session, row, now)
         except IntegrityError as exc:  # another start won the race for this circle
             raise Conflict(f"A sprint is already running in **{circle.name}**: join it with `/sprint join`.") from exc
+        self.activity.drop(circle.id)
         self.plan_phase(card.sprint)
         return SprintStarted(card, defaulted_intention=wanted is None and chosen is not None)
 
@@ -362,6 +366,7 @@ class SprintService:
             if change_id is None:
                 raise Conflict("That sprint has just ended.")
             recap = await self._finish(session, row, change_id, now, STOPPED, actor.user_id, late=False)
+        self.activity.drop(recap.sprint.circle_id)
         self.scheduler.cancel(SprintPhaseWake(row.id).job_id)
         return recap
 
@@ -413,6 +418,12 @@ class SprintService:
 
     async def claim_phase(self, sprint_id: int) -> PhaseClaim | Recap | None:
         """Claim the phase change due now (once, whoever else tries); None when nothing is due."""
+        claimed = await self._claim_phase(sprint_id)
+        if isinstance(claimed, Recap):
+            self.activity.drop(claimed.sprint.circle_id)  # it ended (committed): no longer running there
+        return claimed
+
+    async def _claim_phase(self, sprint_id: int) -> PhaseClaim | Recap | None:
         now = self.clock.now()
         await self.voice.settle()
         async with self.db.transaction() as session:
@@ -596,7 +607,9 @@ class SprintService:
             circle_row = await session.get(Circle, circle_id)
             assert circle_row is not None
             self._plan_slot(row, circle_row, self.clock.now())
-            return self._schedule_view(row, circle)
+            view = self._schedule_view(row, circle)
+        self.activity.drop(circle_id)
+        return view
 
     async def unschedule(self, actor: Actor, circle_id: int) -> CircleView:
         circle = await self.circles.get(actor.guild_id, circle_id)
@@ -606,6 +619,7 @@ class SprintService:
             if row is None:
                 raise NotFound(f"**{circle.name}** has no sprint schedule.")
             await session.delete(row)
+        self.activity.drop(circle_id)
         self.scheduler.cancel(SprintHeadsUpWake(circle_id, self.clock.now()).job_id)
         self.scheduler.cancel(SprintSlotWake(circle_id, self.clock.now()).job_id)
         return circle
@@ -688,6 +702,7 @@ class SprintService:
                 session, SprintSlot, slot_id, OccurrenceStatus.CLAIMED, OccurrenceStatus.CLOSED, sprint_id=row.id
             )
             card = await self._card(session, row, now)
+        self.activity.drop(circle_id)
         self.plan_phase(card.sprint)
         return card
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.actors import Actor
+from bot.circles.activity import Activity
 from bot.circles.service import CircleService, CircleView
 from bot.clock import FixedClock
 from bot.db import Database
@@ -439,3 +440,37 @@ async def test_leaving_while_in_the_room_stops_the_mentions(proc: Process, clock
     assert isinstance(change, PhaseClaim) and change.card.present_ids == (ALICE,)
     bob = next(p for p in change.card.participants if p.user_id == BOB)
     assert bob.focus_minutes == 25  # the room still counts
+
+
+async def test_circle_list_activity_is_cached_and_follows_starts_stops_and_schedules(
+    proc: Process, clock: FixedClock
+) -> None:
+    circle = await make_circle(proc)
+    reads = 0
+    source = proc.sprints.activity.source
+
+    async def counted(circle_ids: list[int]) -> dict[int, list[Activity]]:
+        nonlocal reads
+        reads += 1
+        return await source(circle_ids)
+
+    proc.sprints.activity.source = counted
+
+    async def labels() -> list[str]:
+        return [a.label for a in (await proc.sprints.activity.of([circle.id])).get(circle.id, [])]
+
+    assert await labels() == [] and await labels() == []
+    assert reads == 1  # the second read came from the cache
+    await proc.sprints.start(Actor(GUILD, ALICE), circle.id, focus=25, rounds=1)
+    assert [label.split(":")[0] for label in await labels()] == ["Sprint running"]
+    await labels()
+    assert reads == 2
+    clock.advance(timedelta(minutes=25, seconds=1))  # the focus phase it named is over
+    await labels()
+    assert reads == 3
+    await proc.sprints.stop(Actor(GUILD, ALICE), sprint_id=None, channel_id=HOME)
+    assert await labels() == []
+    await proc.sprints.set_schedule(HOST, circle.id, start=time(8, 30), days=parse_days("daily"))
+    assert any(label.startswith("Sprints daily 08:30") for label in await labels())
+    await proc.sprints.unschedule(HOST, circle.id)
+    assert await labels() == []
