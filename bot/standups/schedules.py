@@ -118,9 +118,11 @@ class StandupSchedules:
             return schedule_view(row, circle) if row else None
 
     async def _replanned(self, view: ScheduleView) -> ScheduleChange:
-        await self.planner.plan(PlanScope(owned_guilds=lambda _g: True, circle_id=view.circle_id))
+        # The next slot is worked out before planning: an opening due now may fire as soon as it is
+        # planned, and would then hold today's slot by the time we looked.
         now = self.clock.now()
         slot = None if view.paused else await self.planner.next_slot(view, now)
+        await self.planner.plan(PlanScope(owned_guilds=lambda _g: True, circle_id=view.circle_id))
         return ScheduleChange(
             view, slot.opens_at if slot else None, opens_now=slot is not None and slot.opens_at <= now
         )
