@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench.world import circle_rows
 from bot.circles.models import Circle, CircleMember
 from bot.db import Database
 from bot.db import migrate as migrations
@@ -142,20 +143,7 @@ async def populate(url: str, homes: list[tuple[int, int]], pools: list[list[int]
     db = Database(url)
     try:
         async with db.transaction() as session:
-            await session.execute(
-                insert(Circle),
-                [
-                    {
-                        "guild_id": g,
-                        "name": f"Circle {i}",
-                        "name_key": f"circle {i}",
-                        "channel_id": c,
-                        "timezone": "UTC",
-                        "created_at": now,
-                    }
-                    for i, (g, c) in enumerate(homes)
-                ],
-            )
+            await session.execute(insert(Circle), circle_rows(homes, now))
             members = [
                 {"circle_id": i + 1, "user_id": u, "guild_id": g, "joined_at": now}
                 for i, ((g, _c), pool) in enumerate(zip(homes, pools, strict=True))

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bench.standups import fresh_postgres, ok
+from bench.world import circle_rows
 from bot.circles.models import Circle
 from bot.db import Database
 from bot.db import migrate as migrations
@@ -44,21 +45,9 @@ async def populate(
     db = Database(url)
     try:
         async with db.transaction() as session:
-            await session.execute(
-                insert(Circle),
-                [
-                    {
-                        "guild_id": g,
-                        "name": f"Circle {i}",
-                        "name_key": f"circle {i}",
-                        "channel_id": home,
-                        "voice_channel_id": voice,
-                        "timezone": "UTC",
-                        "created_at": started - timedelta(days=1),
-                    }
-                    for i, (g, home, voice, _m) in enumerate(circles)
-                ],
-            )
+            homes = [(g, home) for g, home, _voice, _m in circles]
+            voices = [voice for _g, _home, voice, _m in circles]
+            await session.execute(insert(Circle), circle_rows(homes, started - timedelta(days=1), voices))
             await session.execute(
                 insert(Sprint),
                 [

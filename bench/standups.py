@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.profiling import sample
+from bench.world import circle_rows
 from bot.circles.models import Circle
 from bot.db import Database
 from bot.db import migrate as migrations
@@ -47,20 +48,7 @@ async def populate(url: str, homes: list[tuple[int, int]], open_minute: int, now
     db = Database(url)
     try:
         async with db.transaction() as session:
-            await session.execute(
-                insert(Circle),
-                [
-                    {
-                        "guild_id": g,
-                        "name": f"Circle {i}",
-                        "name_key": f"circle {i}",
-                        "channel_id": c,
-                        "timezone": "UTC",
-                        "created_at": now,
-                    }
-                    for i, (g, c) in enumerate(homes)
-                ],
-            )
+            await session.execute(insert(Circle), circle_rows(homes, now))
             await session.execute(
                 insert(StandupSchedule),
                 [
